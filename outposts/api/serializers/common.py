@@ -1,0 +1,45 @@
+"""Small shapes shared by several resources."""
+
+from rest_framework import serializers
+
+USED_BY_ACTIONS = [
+    "cascade",
+    "cascade_many",
+    "set_null",
+    "set_default",
+    "left_dangling",
+]
+
+
+class UsedBySerializer(serializers.Serializer):
+    """An object that refers to the queried one, and what deleting it would do."""
+
+    app = serializers.CharField()
+    model_name = serializers.CharField()
+    pk = serializers.CharField()
+    name = serializers.CharField()
+    action = serializers.ChoiceField(choices=USED_BY_ACTIONS)
+
+
+class TypeCreateSerializer(serializers.Serializer):
+    """A kind of object that can be created, and the form that edits it."""
+
+    name = serializers.CharField()
+    description = serializers.CharField()
+    component = serializers.CharField()
+    model_name = serializers.CharField()
+    icon_url = serializers.CharField(required=False)
+    requires_enterprise = serializers.BooleanField(default=False)
+    deprecated = serializers.BooleanField(default=False)
+
+
+def kind_type_entry(model) -> dict:
+    """The `types/` entry describing one concrete model kind."""
+    return {
+        "name": str(model._meta.verbose_name),
+        "description": model.kind_description,
+        "component": model.component,
+        "model_name": model._meta.model_name,
+        "requires_enterprise": False,
+        "deprecated": False,
+    }

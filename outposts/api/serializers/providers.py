@@ -1,0 +1,94 @@
+"""The `Provider` shape, shared by outposts and the providers list."""
+
+from django.core.exceptions import ObjectDoesNotExist
+from rest_framework import serializers
+
+from outposts.models import Provider
+
+
+def _application(provider: Provider):
+    try:
+        return provider.application
+    except ObjectDoesNotExist:
+        return None
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    """A provider, described by its concrete kind and the applications it serves."""
+
+    component = serializers.CharField(
+        read_only=True,
+        help_text="Get object component so that we know how to edit the object",
+    )
+    assigned_application_slug = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Internal application name, used in URLs.",
+    )
+    assigned_application_name = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Application's display Name."
+    )
+    assigned_backchannel_application_slug = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Internal application name, used in URLs.",
+    )
+    assigned_backchannel_application_name = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Application's display Name."
+    )
+    verbose_name = serializers.CharField(
+        read_only=True, help_text="Return object's verbose_name"
+    )
+    verbose_name_plural = serializers.CharField(
+        read_only=True, help_text="Return object's plural verbose_name"
+    )
+    meta_model_name = serializers.CharField(
+        read_only=True, help_text="Return internal model name"
+    )
+
+    class Meta:
+        model = Provider
+        fields = [
+            "pk",
+            "name",
+            "authentication_flow",
+            "authorization_flow",
+            "invalidation_flow",
+            "property_mappings",
+            "component",
+            "assigned_application_slug",
+            "assigned_application_name",
+            "assigned_backchannel_application_slug",
+            "assigned_backchannel_application_name",
+            "verbose_name",
+            "verbose_name_plural",
+            "meta_model_name",
+        ]
+
+    def to_representation(self, provider: Provider) -> dict:
+        # Built by hand: a page of outposts holds up to thousands of these,
+        # and the declared fields above exist for validation and the schema.
+        kind = provider.concrete()
+        meta = kind._meta
+        application = _application(provider)
+        backchannel = provider.backchannel_application
+        return {
+            "pk": provider.pk,
+            "name": provider.name,
+            "authentication_flow": provider.authentication_flow_id,
+            "authorization_flow": provider.authorization_flow_id,
+            "invalidation_flow": provider.invalidation_flow_id,
+            "property_mappings": [pm.pk for pm in provider.property_mappings.all()],
+            "component": kind.component,
+            "assigned_application_slug": application.slug if application else None,
+            "assigned_application_name": application.name if application else None,
+            "assigned_backchannel_application_slug": (
+                backchannel.slug if backchannel else None
+            ),
+            "assigned_backchannel_application_name": (
+                backchannel.name if backchannel else None
+            ),
+            "verbose_name": str(meta.verbose_name),
+            "verbose_name_plural": str(meta.verbose_name_plural),
+            "meta_model_name": f"{meta.app_label}.{meta.model_name}",
+        }

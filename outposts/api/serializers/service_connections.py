@@ -1,0 +1,47 @@
+"""The `ServiceConnection` shape, shared by outposts and the connection lists."""
+
+from rest_framework import serializers
+
+from outposts.models import OutpostServiceConnection
+
+
+class ServiceConnectionSerializer(serializers.ModelSerializer):
+    """A service connection, described by its concrete kind."""
+
+    component = serializers.CharField(
+        read_only=True, help_text="Return component used to edit this object"
+    )
+    verbose_name = serializers.CharField(
+        read_only=True, help_text="Return object's verbose_name"
+    )
+    verbose_name_plural = serializers.CharField(
+        read_only=True, help_text="Return object's plural verbose_name"
+    )
+    meta_model_name = serializers.CharField(
+        read_only=True, help_text="Return internal model name"
+    )
+
+    class Meta:
+        model = OutpostServiceConnection
+        fields = [
+            "pk",
+            "name",
+            "local",
+            "component",
+            "verbose_name",
+            "verbose_name_plural",
+            "meta_model_name",
+        ]
+
+    def to_representation(self, connection: OutpostServiceConnection) -> dict:
+        kind = connection.concrete()
+        meta = kind._meta
+        return {
+            "pk": connection.pk,
+            "name": connection.name,
+            "local": connection.local,
+            "component": kind.component,
+            "verbose_name": str(meta.verbose_name),
+            "verbose_name_plural": str(meta.verbose_name_plural),
+            "meta_model_name": f"{meta.app_label}.{meta.model_name}",
+        }

@@ -1,0 +1,32 @@
+"""Rules an outpost must satisfy, shared by the API and the admin."""
+
+from collections.abc import Iterable
+
+from outposts.models import (
+    LDAPProvider,
+    OutpostType,
+    Provider,
+    ProxyProvider,
+    RACProvider,
+    RadiusProvider,
+)
+
+PROVIDER_KIND_FOR_TYPE: dict[str, type[Provider]] = {
+    OutpostType.PROXY: ProxyProvider,
+    OutpostType.LDAP: LDAPProvider,
+    OutpostType.RADIUS: RadiusProvider,
+    OutpostType.RAC: RACProvider,
+}
+
+
+def provider_type_error(outpost_type: str, providers: Iterable[Provider]) -> str | None:
+    """The message for the first provider an outpost of `outpost_type` cannot serve."""
+    expected = PROVIDER_KIND_FOR_TYPE[outpost_type]
+    for provider in providers:
+        kind = type(provider.concrete())
+        if kind is not expected:
+            return (
+                f"Outpost type {outpost_type} can't be used with "
+                f"{kind.__name__} providers."
+            )
+    return None

@@ -1,0 +1,9 @@
+"""The ASGI entry point: HTTP for the API, admin and docs, on one port."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+
+application = get_asgi_application()
