@@ -119,7 +119,6 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -152,7 +151,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "outposts.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "outposts.api.errors.exception_handler",
     "PAGE_SIZE": 20,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -173,7 +172,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OutpostTypeEnum": "outposts.models.OutpostType",
+        "UsedByActionEnum": "outposts.api.serializers.common.USED_BY_ACTIONS",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "outposts.api.schema.add_shared_components",
+    ],
+    "AUTHENTICATION_WHITELIST": [
+        "outposts.api.authentication.BearerTokenAuthentication"
+    ],
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
 }
 

@@ -34,7 +34,9 @@ def unique(prefix: str) -> str:
 @pytest.fixture
 def make_user(db):
     def make(username: str | None = None, **fields):
-        return get_user_model().objects.create(username=username or unique("user"), **fields)
+        return get_user_model().objects.create(
+            username=username or unique("user"), **fields
+        )
 
     return make
 
@@ -73,10 +75,14 @@ def admin_client(make_client, superuser) -> APIClient:
 
 @pytest.fixture
 def make_provider(db):
-    def make(kind: str = "proxy", name: str | None = None, application: str | None = None):
+    def make(
+        kind: str = "proxy", name: str | None = None, application: str | None = None
+    ):
         provider = PROVIDER_KINDS[kind].objects.create(name=name or unique(kind))
         if application:
-            Application.objects.create(name=application, slug=application, provider=provider)
+            Application.objects.create(
+                name=application, slug=application, provider=provider
+            )
         return provider
 
     return make

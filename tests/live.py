@@ -132,8 +132,11 @@ def launch(tmp_path: Path, database_url: str, **extra_env: str) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def app_server(tmp_path_factory):
     """The production server on a fresh database of its own, for the session.
+
+    (Not named `live_server`: pytest-django owns that name for its in-process
+    test server.)
 
     PostgreSQL when the suite runs on it, otherwise a SQLite file.
     """

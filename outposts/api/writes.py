@@ -1,32 +1,24 @@
 """Turning a lost uniqueness race into the validation error a client expects."""
 
-from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn
 
-from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 from rest_framework.serializers import Serializer
 
-T = TypeVar("T")
 
-
-def save_unique(serializer: Serializer, save: Callable[[], T]) -> T:
-    """Run `save` in a savepoint; on a unique violation, report it like the
-    serializer's own uniqueness validators would have.
+def raise_unique_violation(serializer: Serializer) -> NoReturn:
+    """Report a unique constraint the database enforced as a validation error.
 
     Two requests may both pass validation before either commits; the second
-    to insert then hits the database constraint instead.
+    to write then hits the constraint instead. Once its transaction has been
+    rolled back, validating the same data again names the taken value.
     """
+    serializer._errors = {}
+    serializer._validated_data = {}
     try:
-        with transaction.atomic():
-            return save()
-    except IntegrityError:
-        serializer._errors = {}
-        serializer._validated_data = {}
-        try:
-            serializer.run_validation(serializer.initial_data)
-        except ValidationError as exc:
-            raise ValidationError(exc.detail) from None
-        raise ValidationError(
-            {"non_field_errors": ["A conflicting change was made at the same time."]}
-        ) from None
+        serializer.run_validation(serializer.initial_data)
+    except ValidationError as exc:
+        raise ValidationError(exc.detail) from None
+    raise ValidationError(
+        {"non_field_errors": ["A conflicting change was made at the same time."]}
+    )

@@ -111,7 +111,7 @@ def outpost_create(
 ) -> Outpost:
     """Create an outpost with its service account, token and audit event."""
     provider_ids = set(providers or [])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         outpost = Outpost.objects.create(
             name=name,
             type=type,
@@ -165,7 +165,7 @@ def outpost_update(
     if not diff:
         return diff
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         fields = [f for f in TRACKED_FIELDS if f in diff]
         if fields:
             outpost.save(update_fields=fields)
@@ -192,7 +192,7 @@ def outpost_update(
 
 def outpost_delete(outpost: Outpost, *, request=None, user=None) -> None:
     """Delete an outpost with its service account and token."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         event_record(EventAction.MODEL_DELETED, outpost, request=request, user=user)
         get_user_model().objects.filter(
             username=outpost.service_account_username

@@ -60,6 +60,15 @@ class ProviderIdsField(serializers.Field):
         return sorted(provider.pk for provider in value.all())
 
 
+class UUIDStringField(serializers.UUIDField):
+    """A UUID given as a string; integers and other JSON types are not UUIDs."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 @extend_schema_field({"type": "object", "additionalProperties": {}})
 class ConfigField(serializers.JSONField):
     default_error_messages = {
@@ -78,11 +87,14 @@ class ConfigField(serializers.JSONField):
 class OutpostSerializer(serializers.ModelSerializer):
     """An outpost, its providers, its service connection and its config."""
 
+    # What the last `update` changed, in the audit log's diff format.
+    diff: dict[str, Any] = {}
+
     providers = ProviderIdsField()
     providers_obj = ProviderSerializer(many=True, read_only=True)
     service_connection = serializers.PrimaryKeyRelatedField(
         queryset=OutpostServiceConnection.objects.all(),
-        pk_field=serializers.UUIDField(),
+        pk_field=UUIDStringField(),
         allow_null=True,
         required=False,
         help_text=Outpost._meta.get_field("service_connection").help_text,
@@ -220,7 +232,9 @@ class OutpostSerializer(serializers.ModelSerializer):
         if "providers" in changes:
             changes["providers"] = [provider.pk for provider in changes["providers"]]
         changes["_current_providers"] = {p.pk for p in instance.providers.all()}
-        outpost_update(instance, changes=changes, request=self.context.get("request"))
+        self.diff = outpost_update(
+            instance, changes=changes, request=self.context.get("request")
+        )
         return instance
 
 
@@ -246,4 +260,4 @@ class OutpostHealthSerializer(serializers.Serializer):
 class OutpostDefaultConfigSerializer(serializers.Serializer):
     """The default value of every known config key."""
 
-    config = serializers.JSONField(read_only=True)
+    config = serializers.DictField(read_only=True)

@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -16,7 +16,7 @@ from outposts.api.serializers.outposts import (
     OutpostSerializer,
 )
 from outposts.api.used_by import outpost_used_by
-from outposts.api.writes import save_unique
+from outposts.api.writes import raise_unique_violation
 from outposts.config import default_config
 from outposts.models import Outpost, OutpostServiceConnection, Provider
 from outposts.services.health import health_list
@@ -52,6 +52,8 @@ class OutpostViewSet(ModelViewSet):
     ordering = ["name", "service_connection__name"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Outpost.objects.none()
         queryset = outpost_queryset()
         if self.action in LOCKING_ACTIONS:
             # Concurrent writes to one outpost wait for each other.
@@ -61,7 +63,11 @@ class OutpostViewSet(ModelViewSet):
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        outpost = save_unique(serializer, serializer.save)
+        try:
+            with transaction.atomic():
+                outpost = serializer.save()
+        except IntegrityError:
+            raise_unique_violation(serializer)
         created = outpost_queryset().get(pk=outpost.pk)
         return Response(
             self.get_serializer(created).data, status=status.HTTP_201_CREATED
@@ -69,17 +75,21 @@ class OutpostViewSet(ModelViewSet):
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         partial = kwargs.pop("partial", False)
-        with transaction.atomic():
-            outpost = self.get_object()
-            serializer = self.get_serializer(
-                outpost, data=request.data, partial=partial
-            )
-            serializer.is_valid(raise_exception=True)
-            providers_before = [p.pk for p in outpost.providers.all()]
-            save_unique(serializer, serializer.save)
-        if "providers" in serializer.validated_data and providers_before != sorted(
-            p.pk for p in serializer.validated_data["providers"]
-        ):
+        serializer = None
+        try:
+            with transaction.atomic():
+                outpost = self.get_object()
+                serializer = self.get_serializer(
+                    outpost, data=request.data, partial=partial
+                )
+                serializer.is_valid(raise_exception=True)
+                serializer.save()
+        except IntegrityError:
+            if serializer is None:
+                raise
+            raise_unique_violation(serializer)
+        if "providers" in serializer.diff:
+            # The prefetched providers are stale; load the new set with its kinds.
             outpost = outpost_queryset().get(pk=outpost.pk)
         return Response(self.get_serializer(outpost).data)
 
