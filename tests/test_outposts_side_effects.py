@@ -2,7 +2,9 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from guardian.models import UserObjectPermission
+from django.contrib.auth.models import Group
+from guardian.models import GroupObjectPermission, UserObjectPermission
+from guardian.shortcuts import assign_perm
 
 from outposts.models import Event, Outpost, Token
 
@@ -178,3 +180,16 @@ def test_rejected_write_records_no_event(admin_client, make_outpost, body):
 
     assert admin_client.patch(f"{URL}{outpost.pk}/", body).status_code == 400
     assert Event.objects.count() == before
+
+
+def test_delete_removes_permissions_granted_on_the_outpost(
+    admin_client, make_outpost, make_user
+):
+    outpost = make_outpost()
+    assign_perm("outposts.view_outpost", make_user(), outpost)
+    assign_perm("outposts.change_outpost", Group.objects.create(name="ops"), outpost)
+
+    assert admin_client.delete(f"{URL}{outpost.pk}/").status_code == 204
+
+    assert not UserObjectPermission.objects.filter(object_pk=str(outpost.pk)).exists()
+    assert not GroupObjectPermission.objects.filter(object_pk=str(outpost.pk)).exists()

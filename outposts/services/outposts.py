@@ -23,6 +23,7 @@ from outposts.models import (
 )
 from outposts.services.events import event_record
 from outposts.services.notify import outposts_notify
+from outposts.services.object_permissions import object_permissions_delete
 from outposts.services.tokens import token_issue, user_ensure
 
 TRACKED_FIELDS = ("name", "type", "service_connection", "config", "managed")
@@ -198,6 +199,7 @@ def outpost_delete(outpost: Outpost, *, request=None, user=None) -> None:
             username=outpost.service_account_username
         ).delete()
         outposts_notify([outpost.pk])
+        object_permissions_delete(outpost)
         outpost.delete()
 
 

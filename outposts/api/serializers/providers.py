@@ -4,6 +4,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
 from outposts.models import Provider
+from outposts.selectors import provider_shape
 
 
 def _application(provider: Provider):
@@ -66,29 +67,18 @@ class ProviderSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, provider: Provider) -> dict:
-        # Built by hand: a page of outposts holds up to thousands of these,
-        # and the declared fields above exist for validation and the schema.
-        kind = provider.concrete()
-        meta = kind._meta
         application = _application(provider)
         backchannel = provider.backchannel_application
-        return {
-            "pk": provider.pk,
-            "name": provider.name,
-            "authentication_flow": provider.authentication_flow_id,
-            "authorization_flow": provider.authorization_flow_id,
-            "invalidation_flow": provider.invalidation_flow_id,
-            "property_mappings": [pm.pk for pm in provider.property_mappings.all()],
-            "component": kind.component,
-            "assigned_application_slug": application.slug if application else None,
-            "assigned_application_name": application.name if application else None,
-            "assigned_backchannel_application_slug": (
-                backchannel.slug if backchannel else None
+        return provider_shape(
+            pk=provider.pk,
+            name=provider.name,
+            flows=(
+                provider.authentication_flow_id,
+                provider.authorization_flow_id,
+                provider.invalidation_flow_id,
             ),
-            "assigned_backchannel_application_name": (
-                backchannel.name if backchannel else None
-            ),
-            "verbose_name": str(meta.verbose_name),
-            "verbose_name_plural": str(meta.verbose_name_plural),
-            "meta_model_name": f"{meta.app_label}.{meta.model_name}",
-        }
+            property_mappings=[pm.pk for pm in provider.property_mappings.all()],
+            kind=type(provider.concrete()),
+            application=(application.slug, application.name) if application else None,
+            backchannel=(backchannel.slug, backchannel.name) if backchannel else None,
+        )

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from outposts.models import OutpostServiceConnection
+from outposts.selectors import kind_description
 
 
 class ServiceConnectionSerializer(serializers.ModelSerializer):
@@ -34,14 +35,9 @@ class ServiceConnectionSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, connection: OutpostServiceConnection) -> dict:
-        kind = connection.concrete()
-        meta = kind._meta
         return {
             "pk": connection.pk,
             "name": connection.name,
             "local": connection.local,
-            "component": kind.component,
-            "verbose_name": str(meta.verbose_name),
-            "verbose_name_plural": str(meta.verbose_name_plural),
-            "meta_model_name": f"{meta.app_label}.{meta.model_name}",
+            **kind_description(type(connection.concrete())),
         }

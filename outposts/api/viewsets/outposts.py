@@ -1,6 +1,5 @@
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -18,7 +17,8 @@ from outposts.api.serializers.outposts import (
 from outposts.api.used_by import outpost_used_by
 from outposts.api.writes import raise_unique_violation
 from outposts.config import default_config
-from outposts.models import Outpost, OutpostServiceConnection, Provider
+from outposts.models import Outpost, OutpostServiceConnection
+from outposts.selectors import providers_by_outpost
 from outposts.services.health import health_list
 from outposts.services.outposts import outpost_delete
 
@@ -26,18 +26,55 @@ LOCKING_ACTIONS = frozenset({"update", "partial_update", "destroy"})
 
 
 def outpost_queryset():
-    """Outposts with everything their response shows, in a fixed number of queries."""
+    """Outposts with their service connection's kind joined in.
+
+    Their providers are loaded for a whole page at once by
+    `providers_by_outpost`, when the serializer needs them.
+    """
     return Outpost.objects.select_related(
         "service_connection",
         *(
             f"service_connection__{name}"
             for name in OutpostServiceConnection.kind_accessors
         ),
-    ).prefetch_related(
-        Prefetch("providers", queryset=Provider.objects.with_kind().order_by("pk"))
     )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description=(
+            "The outposts the caller may view, a page at a time. `search` "
+            "matches outpost and provider names; every term must match."
+        )
+    ),
+    create=extend_schema(
+        description=(
+            "Create an outpost. The server also creates its service account "
+            "and API token, named by `token_identifier`."
+        )
+    ),
+    retrieve=extend_schema(
+        description="One outpost, its providers and its service connection."
+    ),
+    update=extend_schema(
+        description=(
+            "Replace an outpost's name, type, providers and config. A left-out "
+            "`service_connection` or `managed` keeps its stored value."
+        )
+    ),
+    partial_update=extend_schema(
+        description=(
+            "Change only the fields sent. The providers must suit the type the "
+            "outpost will have, whichever of the two the request changes."
+        )
+    ),
+    destroy=extend_schema(
+        description=(
+            "Delete an outpost with its service account and API token; its "
+            "agents can no longer authenticate."
+        )
+    ),
+)
 class OutpostViewSet(ModelViewSet):
     """Outposts: the deployed agents, the providers each serves and its config."""
 
@@ -49,7 +86,8 @@ class OutpostViewSet(ModelViewSet):
     filterset_class = OutpostFilterSet
     search_fields = ["name", "providers__name"]
     ordering_fields = ["pk", "name", "type", "managed", "service_connection"]
-    ordering = ["name", "service_connection__name"]
+    # Names are unique, so the name alone orders the list completely.
+    ordering = ["name"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -59,6 +97,21 @@ class OutpostViewSet(ModelViewSet):
             # Concurrent writes to one outpost wait for each other.
             queryset = queryset.select_for_update(of=("self",))
         return visible(self.request.user, queryset)
+
+    def filter_queryset(self, queryset):
+        # Filters, search and ordering describe lists; a single outpost is
+        # looked up by its key alone.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        serializer = self.get_serializer(page, many=True)
+        serializer.context["providers_by_outpost"] = providers_by_outpost(
+            [outpost.pk for outpost in page]
+        )
+        return self.get_paginated_response(serializer.data)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -88,10 +141,13 @@ class OutpostViewSet(ModelViewSet):
             if serializer is None:
                 raise
             raise_unique_violation(serializer)
-        if "providers" in serializer.diff:
-            # The prefetched providers are stale; load the new set with its kinds.
-            outpost = outpost_queryset().get(pk=outpost.pk)
-        return Response(self.get_serializer(outpost).data)
+        if "providers" in serializer.diff or "service_connection" in serializer.diff:
+            # What was loaded before the write is stale; the response shows the
+            # new providers and connection with their kinds.
+            return Response(
+                self.get_serializer(outpost_queryset().get(pk=outpost.pk)).data
+            )
+        return Response(serializer.data)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         with transaction.atomic():
@@ -99,8 +155,10 @@ class OutpostViewSet(ModelViewSet):
             outpost_delete(outpost, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    # The list filters stay on (they narrow the lookup, as on authentik), so
+    # the schema documents them for this operation as authentik's does.
     @extend_schema(responses={200: OutpostHealthSerializer(many=True)})
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def health(self, request: Request, uuid=None) -> Response:
         """The agent instances of this outpost that reported in the last 15 seconds."""
         outpost = self.get_object()
