@@ -7,18 +7,18 @@ body directly, without building model instances.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import F, Model, TextField
-from django.db.models.functions import Cast
+from django.db.models import Model
 
 from outposts.models import (
+    Application,
     LDAPProvider,
     Outpost,
+    PropertyMapping,
     Provider,
     ProxyProvider,
     RACProvider,
@@ -34,8 +34,7 @@ PROVIDER_KINDS: tuple[type[Provider], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderRow:
+class ProviderRow(NamedTuple):
     pk: int
     kind: type[Provider]
     shape: dict[str, Any]
@@ -87,7 +86,131 @@ def provider_shape(
     }
 
 
-PROVIDER_COLUMNS = (
+def providers_by_outpost(outpost_ids: Iterable[UUID]) -> dict[str, list[ProviderRow]]:
+    """The providers of each outpost, ascending by id, keyed by the outpost's id
+    as text. One query on PostgreSQL, two elsewhere, for any number of outposts."""
+    outpost_ids = list(outpost_ids)
+    if not outpost_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        rows = _postgres_rows(outpost_ids)
+    else:
+        rows = _portable_rows(outpost_ids)
+    shaped: dict[int, ProviderRow] = {}
+    result: dict[str, list[ProviderRow]] = defaultdict(list)
+    for row in rows:
+        provider = shaped.get(row[1])
+        if provider is None:
+            provider = shaped[row[1]] = _provider_row(row)
+        result[row[0]].append(provider)
+    return result
+
+
+# A provider row, whichever way it was read: outpost id (text), provider id,
+# name, the three flow ids, one "is this kind" flag per PROVIDER_KINDS, the
+# application's slug and name, the backchannel application's slug and name,
+# and the property mapping ids.
+_KIND_SLOTS = range(6, 6 + len(PROVIDER_KINDS))
+_APPLICATION_SLOTS = slice(_KIND_SLOTS.stop, _KIND_SLOTS.stop + 4)
+
+
+def _provider_row(row: tuple) -> ProviderRow:
+    kind = Provider
+    for slot, model in zip(_KIND_SLOTS, PROVIDER_KINDS, strict=True):
+        if row[slot]:
+            kind = model
+            break
+    component, verbose_name, verbose_name_plural, model_name = _kind_values(kind)
+    app_slug, app_name, back_slug, back_name = row[_APPLICATION_SLOTS]
+    shape = {
+        "pk": row[1],
+        "name": row[2],
+        "authentication_flow": row[3],
+        "authorization_flow": row[4],
+        "invalidation_flow": row[5],
+        "property_mappings": row[-1],
+        "component": component,
+        "assigned_application_slug": app_slug,
+        "assigned_application_name": app_name,
+        "assigned_backchannel_application_slug": back_slug,
+        "assigned_backchannel_application_name": back_name,
+        "verbose_name": verbose_name,
+        "verbose_name_plural": verbose_name_plural,
+        "meta_model_name": model_name,
+    }
+    return ProviderRow(row[1], kind, shape)
+
+
+@cache
+def _kind_values(kind: type[Model]) -> tuple[str, str, str, str]:
+    return tuple(kind_description(kind).values())
+
+
+def _column(model: type[Model], field: str) -> str:
+    return f'"{model._meta.get_field(field).column}"'
+
+
+def _table(model: type[Model]) -> str:
+    return f'"{model._meta.db_table}"'
+
+
+@cache
+def _postgres_sql() -> str:
+    """The provider query for PostgreSQL, with table names from the models.
+
+    UUIDs come back as text and property mappings as an array: building UUID
+    objects for thousands of values only for the renderer to turn them back
+    into text was most of the cost of a full page.
+    """
+    links = Outpost.providers.through
+    mapping_links = Provider.property_mappings.through
+    kind_flags = ", ".join(
+        f"k{index}.{_column(kind, 'provider_ptr')} IS NOT NULL"
+        for index, kind in enumerate(PROVIDER_KINDS)
+    )
+    kind_joins = "\n".join(
+        f"LEFT JOIN {_table(kind)} k{index} "
+        f"ON k{index}.{_column(kind, 'provider_ptr')} = p.{_column(Provider, 'id')}"
+        for index, kind in enumerate(PROVIDER_KINDS)
+    )
+    flows = ", ".join(
+        f"p.{_column(Provider, name)}::text"
+        for name in ("authentication_flow", "authorization_flow", "invalidation_flow")
+    )
+    provider_id = f"p.{_column(Provider, 'id')}"
+    slug, name = _column(Application, "slug"), _column(Application, "name")
+    mapping_id = _column(mapping_links, "propertymapping")
+    return f"""
+SELECT o.{_column(links, "outpost")}::text, {provider_id},
+    p.{_column(Provider, "name")}, {flows}, {kind_flags},
+    a.{slug}, a.{name}, b.{slug}, b.{name},
+    ARRAY(
+        SELECT l.{mapping_id}::text
+        FROM {_table(mapping_links)} l
+        JOIN {_table(PropertyMapping)} m
+            ON m.{_column(PropertyMapping, "pm_uuid")} = l.{mapping_id}
+        WHERE l.{_column(mapping_links, "provider")} = {provider_id}
+        ORDER BY m.{_column(PropertyMapping, "name")}
+    )
+FROM {_table(links)} o
+JOIN {_table(Provider)} p ON {provider_id} = o.{_column(links, "provider")}
+{kind_joins}
+LEFT JOIN {_table(Application)} a
+    ON a.{_column(Application, "provider")} = {provider_id}
+LEFT JOIN {_table(Application)} b
+    ON b.{_column(Application, "id")} = p.{_column(Provider, "backchannel_application")}
+WHERE o.{_column(links, "outpost")} = ANY(%s)
+ORDER BY {provider_id}
+"""
+
+
+def _postgres_rows(outpost_ids: list[UUID]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(_postgres_sql(), [outpost_ids])
+        return cursor.fetchall()
+
+
+PORTABLE_COLUMNS = (
     "outpost_id",
     "provider_id",
     "provider__name",
@@ -100,89 +223,20 @@ PROVIDER_COLUMNS = (
     "provider__backchannel_application__slug",
     "provider__backchannel_application__name",
 )
-UUID_COLUMNS = frozenset(
-    {
-        "outpost_id",
-        "provider__authentication_flow_id",
-        "provider__authorization_flow_id",
-        "provider__invalidation_flow_id",
-    }
-)
 
 
-def _columns() -> list:
-    """The provider columns; on PostgreSQL, UUIDs come back as their text form.
-
-    Parsing thousands of UUIDs into objects only for the renderer to turn
-    them back into text is most of the cost of reading a full page.
-    """
-    if connection.vendor != "postgresql":
-        return [F(column) for column in PROVIDER_COLUMNS]
-    return [
-        Cast(column, TextField()) if column in UUID_COLUMNS else F(column)
-        for column in PROVIDER_COLUMNS
-    ]
-
-
-def providers_by_outpost(outpost_ids: Iterable[UUID]) -> dict[str, list[ProviderRow]]:
-    """The providers of each outpost (keyed by the outpost's id as text),
-    ascending by id, in two queries."""
-    through = Outpost.providers.through
-    links = through.objects.filter(outpost_id__in=list(outpost_ids))
-    columns = {f"c{index}": column for index, column in enumerate(_columns())}
-    rows = list(links.order_by("provider_id").annotate(**columns).values_list(*columns))
-    if not rows:
-        return {}
-    mappings = property_mappings_of(links.values("provider_id"))
-    shaped: dict[int, ProviderRow] = {}
-    result: dict[str, list[ProviderRow]] = defaultdict(list)
-    for row in rows:
-        provider = shaped.get(row[1])
-        if provider is None:
-            provider = shaped[row[1]] = _provider_row(row, mappings)
-        result[str(row[0])].append(provider)
-    return result
-
-
-def property_mappings_of(provider_ids) -> dict[int, list[UUID]]:
-    """Property mapping ids per provider, for ids given as a list or a subquery."""
-    through = Provider.property_mappings.through
+def _portable_rows(outpost_ids: list[UUID]) -> list[tuple]:
+    """The same rows through the ORM, for databases other than PostgreSQL."""
+    links = Outpost.providers.through.objects.filter(outpost_id__in=outpost_ids)
+    rows = links.order_by("provider_id").values_list(*PORTABLE_COLUMNS)
     mappings: dict[int, list[UUID]] = defaultdict(list)
-    links = (
-        through.objects.filter(provider_id__in=provider_ids)
+    pairs = (
+        Provider.property_mappings.through.objects.filter(
+            provider_id__in=links.values("provider_id")
+        )
         .order_by("propertymapping__name")
         .values_list("provider_id", "propertymapping_id")
     )
-    for provider_id, mapping_id in links:
+    for provider_id, mapping_id in pairs:
         mappings[provider_id].append(mapping_id)
-    return mappings
-
-
-_KIND_SLOTS = range(6, 6 + len(PROVIDER_KINDS))
-
-
-def _provider_row(row: tuple, mappings: dict[int, list[UUID]]) -> ProviderRow:
-    kind = Provider
-    for slot, model in zip(_KIND_SLOTS, PROVIDER_KINDS, strict=True):
-        if row[slot] is not None:
-            kind = model
-            break
-    described = kind_description(kind)
-    app_slug, app_name, back_slug, back_name = row[6 + len(PROVIDER_KINDS) :]
-    shape = {
-        "pk": row[1],
-        "name": row[2],
-        "authentication_flow": row[3],
-        "authorization_flow": row[4],
-        "invalidation_flow": row[5],
-        "property_mappings": mappings.get(row[1], []),
-        "component": described["component"],
-        "assigned_application_slug": app_slug,
-        "assigned_application_name": app_name,
-        "assigned_backchannel_application_slug": back_slug,
-        "assigned_backchannel_application_name": back_name,
-        "verbose_name": described["verbose_name"],
-        "verbose_name_plural": described["verbose_name_plural"],
-        "meta_model_name": described["meta_model_name"],
-    }
-    return ProviderRow(pk=row[1], kind=kind, shape=shape)
+    return [(str(row[0]), *row[1:], mappings.get(row[1], [])) for row in rows]
