@@ -366,3 +366,32 @@ class TestEmbeddedOutpost:
         assert body["managed"] == EMBEDDED_OUTPOST_MANAGED
         assert body["name"] == "renamed"
         assert body["config"] == {"log_level": "warn"}
+
+
+def test_taken_name_is_reported_with_other_errors(admin_client, outpost, make_outpost):
+    make_outpost(name="taken")
+    before = state(outpost)
+
+    response = admin_client.patch(detail_url(outpost), {"name": "taken", "type": "x"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": ['"x" is not a valid choice.'],
+        "name": ["Outpost with this name already exists."],
+        "code": "invalid",
+    }
+    assert state(outpost) == before
+
+
+def test_create_with_taken_name_is_400(admin_client, make_outpost, make_provider):
+    make_outpost(name="taken")
+    body = {"name": "taken", "type": "proxy", "providers": [make_provider().pk]}
+
+    response = admin_client.post(URL, {**body, "config": {}})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "name": ["Outpost with this name already exists."],
+        "code": "invalid",
+    }
+    assert Outpost.objects.filter(name="taken").count() == 1

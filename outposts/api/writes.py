@@ -15,6 +15,8 @@ def raise_unique_violation(serializer: Serializer) -> NoReturn:
     """
     serializer._errors = {}
     serializer._validated_data = {}
+    # Serializers that leave uniqueness to the database check it now.
+    serializer.context["check_unique"] = True
     try:
         serializer.run_validation(serializer.initial_data)
     except ValidationError as exc:

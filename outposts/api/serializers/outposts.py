@@ -24,6 +24,7 @@ from outposts.selectors import ProviderRow, providers_by_outpost
 from outposts.services.outposts import outpost_create, outpost_update
 
 MAX_PK = 2**63 - 1
+UNIQUE_FIELDS = ("name", "managed")
 
 
 @extend_schema_field({"type": "array", "items": {"type": "integer"}})
@@ -124,9 +125,12 @@ class OutpostSerializer(serializers.ModelSerializer):
             "config",
             "managed",
         ]
+        # Uniqueness is left to the database on the way to a successful write,
+        # and checked here only when a response reports errors anyway.
         extra_kwargs = {
+            "name": {"validators": []},
             "type": {"required": True},
-            "managed": {"allow_blank": False, "required": False},
+            "managed": {"allow_blank": False, "required": False, "validators": []},
         }
 
     def provider_rows(self, outpost: Outpost) -> list[ProviderRow]:
@@ -184,9 +188,24 @@ class OutpostSerializer(serializers.ModelSerializer):
                 self.set_value(attrs, field.source_attrs, value)
         for field_name, messages in self._rule_errors(attrs, errors).items():
             errors.setdefault(field_name, []).extend(messages)
+        if errors or self.context.get("check_unique"):
+            for field_name, messages in self._unique_errors(attrs).items():
+                errors.setdefault(field_name, []).extend(messages)
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+    def _unique_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
+        others = Outpost.objects.all()
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        found = {}
+        for field_name in UNIQUE_FIELDS:
+            value = attrs.get(field_name)
+            if value is not None and others.filter(**{field_name: value}).exists():
+                label = Outpost._meta.get_field(field_name).verbose_name
+                found[field_name] = [f"Outpost with this {label} already exists."]
+        return found
 
     def _rule_errors(self, attrs: dict[str, Any], errors: dict) -> dict[str, list[str]]:
         instance: Outpost | None = self.instance
