@@ -22,7 +22,9 @@ class KindMixin:
         Querysets that show kinds select the subclass tables with
         `select_related`, so this costs no query there.
         """
-        if not type(self).kind_accessors:
+        # Only the base class declares the accessors; a row loaded as one of
+        # its kinds already is its concrete self.
+        if "kind_accessors" not in type(self).__dict__:
             return self
         for accessor in self.kind_accessors:
             try:
