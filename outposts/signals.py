@@ -13,3 +13,6 @@ def ensure_embedded_after_migrate(using=DEFAULT_DB_ALIAS, **kwargs) -> None:
 
 def connect() -> None:
     """Connect the handlers that do not depend on a sender's app being ready."""
+    from outposts import triggers
+
+    triggers.connect()
