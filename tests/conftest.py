@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from outposts.models import (
@@ -29,6 +30,12 @@ _counter = itertools.count(1)
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{next(_counter)}"
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """Each test starts with no failed-authentication counters from earlier tests."""
+    cache.clear()
 
 
 @pytest.fixture

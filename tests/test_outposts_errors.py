@@ -187,3 +187,36 @@ def test_empty_body_on_patch_changes_nothing(admin_client, outpost):
 
     assert response.status_code == 200
     assert Outpost.objects.get(pk=outpost.pk).name == "edge"
+
+
+def test_value_too_large_for_the_database_is_400(db):
+    import secrets
+
+    from django.db import OperationalError, transaction
+
+    from outposts.api.errors import exception_handler
+
+    huge = secrets.token_hex(50_000)
+    with pytest.raises(OperationalError) as raised, transaction.atomic():
+        Outpost.objects.create(name=huge)
+
+    response = exception_handler(raised.value, {})
+
+    assert response.status_code == 400
+    assert response.data == {
+        "non_field_errors": ["A value is too large to be stored."],
+        "code": "invalid",
+    }
+
+
+def test_long_service_connection_name_is_400(admin_client):
+    response = admin_client.post(
+        "/api/v3/outposts/service_connections/docker/",
+        {"name": "n" * 100_000, "url": "unix:///var/run/docker.sock"},
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "name": ["Ensure this field has no more than 255 characters."],
+        "code": "invalid",
+    }

@@ -4,6 +4,7 @@ import structlog
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from outposts.api.throttling import authentication_failure_record
 from outposts.services.tokens import token_user_for_key
 
 LOGGER = structlog.get_logger(__name__)
@@ -13,7 +14,8 @@ class BearerTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <key>` with an API token of an active user.
 
     No `WWW-Authenticate` challenge is sent, so failures are answered with
-    403, as authentik does.
+    403, as authentik does. Too many failures from one address are answered
+    with 429 instead (see `outposts.api.throttling`).
     """
 
     keyword = "bearer"
@@ -31,5 +33,6 @@ class BearerTokenAuthentication(BaseAuthentication):
                 path=request.path,
                 client_ip=request.META.get("REMOTE_ADDR"),
             )
+            authentication_failure_record(request)
             raise AuthenticationFailed("Token invalid/expired")
         return user, None

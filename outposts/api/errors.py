@@ -9,6 +9,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 LOGGER = structlog.get_logger(__name__)
 
 
+def _sqlstate(exc: Exception) -> str:
+    return getattr(exc.__cause__, "sqlstate", None) or ""
+
+
 def exception_handler(exc, context):
     """Turn exceptions into `ValidationError` or `GenericError` bodies.
 
@@ -16,8 +20,22 @@ def exception_handler(exc, context):
     every other error is `{"detail", "code"}`. A database that does not answer
     is a 503, not a server error.
     """
+    if isinstance(exc, OperationalError) and _sqlstate(exc).startswith("54"):
+        # PostgreSQL's "program limit exceeded": a value too large for an
+        # index or a row, which validation did not foresee. The request is at
+        # fault, not the database.
+        LOGGER.warning("value_too_large", reason=str(exc))
+        return Response(
+            {
+                "non_field_errors": ["A value is too large to be stored."],
+                "code": "invalid",
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, OperationalError | InterfaceError):
-        LOGGER.warning("database_unavailable", error=exc.__class__.__name__)
+        LOGGER.warning(
+            "database_unavailable", error=exc.__class__.__name__, reason=str(exc)
+        )
         return Response(
             {
                 "detail": "The database is not available.",
