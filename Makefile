@@ -31,5 +31,8 @@ test: install lint
 	$(PY) manage.py makemigrations --check --dry-run && \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+bench: install
+	bench/run.sh
+
 schema: install
 	$(PY) manage.py spectacular --file schema.yml --validate --fail-on-warn

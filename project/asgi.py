@@ -1,9 +1,37 @@
-"""The ASGI entry point: HTTP for the API, admin and docs, on one port."""
+"""The ASGI entry point: HTTP for the API, admin and docs, and the agents'
+websocket, on one port."""
 
 import os
 
+from channels.routing import ProtocolTypeRouter, URLRouter
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
-application = get_asgi_application()
+# Set Django up before importing anything that touches models.
+get_asgi_application()
+
+from a2wsgi import WSGIMiddleware  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from outposts.http.body_limit import BodySizeLimitMiddleware  # noqa: E402
+from outposts.routing import websocket_urlpatterns  # noqa: E402
+from outposts.services.notify import BindEventLoop  # noqa: E402
+
+# Agents authenticate with a bearer header, which a browser cannot set on a
+# websocket, so a cross-site page cannot ride on a user's session here; an
+# Origin check would only turn away agents, which send no Origin.
+#
+# HTTP requests run Django's WSGI handler on a fixed pool of threads: each
+# thread keeps its database connection, and no thread is started per request
+# as Django's ASGI handler does.
+http_application = WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)
+application = BindEventLoop(
+    ProtocolTypeRouter(
+        {
+            "http": BodySizeLimitMiddleware(http_application),
+            "websocket": URLRouter(websocket_urlpatterns),
+        }
+    )
+)

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "outposts.http.request_log.RequestLogMiddleware",
+    "outposts.http.security_headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,6 +108,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request runs in a thread of its own, so connections
+    # kept per thread would pile up; a pool per process keeps them instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Server-side binding lets psycopg prepare statements a connection runs
+    # repeatedly, so PostgreSQL plans the API's joins once per connection.
+    options["server_side_binding"] = True
+    options["prepare_threshold"] = 2
+    options["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("OUTPOSTS_DB_POOL_SIZE", "10")),
+        # A request waits this long for a connection before it is answered
+        # 503, so an outage is reported quickly.
+        "timeout": 3,
+    }
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -129,11 +148,17 @@ WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Threads per server process that run HTTP requests.
+HTTP_THREADS = int(os.environ.get("OUTPOSTS_HTTP_THREADS", "8"))
+
 # Request bodies above this size are refused with 413 before they are read.
 MAX_REQUEST_BODY = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY
 
 SESSION_COOKIE_HTTPONLY = True
+# Cookies are marked Secure per request, when it came over TLS (see
+# outposts.http.security_headers); behind a TLS proxy, uvicorn takes the scheme
+# from X-Forwarded-Proto of the addresses in FORWARDED_ALLOW_IPS (127.0.0.1).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -181,15 +206,24 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": [
         "outposts.api.authentication.BearerTokenAuthentication"
     ],
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # No validator badge: the docs page makes no request off this server.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "validatorUrl": None},
 }
+
+# Failed authentications allowed per client address in each window (seconds)
+# before that address is answered 429.
+AUTH_FAILURE_LIMIT = int(os.environ.get("OUTPOSTS_AUTH_FAILURE_LIMIT", "20"))
+AUTH_FAILURE_WINDOW = int(os.environ.get("OUTPOSTS_AUTH_FAILURE_WINDOW", "60"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 reads with a 5 s socket timeout by default, as long as
+            # the layer's own blocking pops; give those room to return
+            # (https://github.com/django/channels_redis/issues/422).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
     CACHES = {
@@ -217,6 +251,7 @@ LOGGING = {
                 else structlog.processors.JSONRenderer()
             ),
             "foreign_pre_chain": [
+                structlog.contextvars.merge_contextvars,
                 structlog.stdlib.add_log_level,
                 structlog.stdlib.add_logger_name,
                 structlog.processors.TimeStamper(fmt="iso"),
@@ -229,6 +264,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Every request is logged once by outposts.http.request_log; Django's
+        # own line per 4xx would repeat it. Server errors keep their traceback.
+        "django.request": {"level": "ERROR"},
     },
 }
 

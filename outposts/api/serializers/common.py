@@ -2,6 +2,19 @@
 
 from rest_framework import serializers
 
+# Unique text is indexed, and an index entry holds at most about 2700 bytes;
+# 255 characters fit whatever they are. Checked by a plain validator so the
+# published schema stays authentik's.
+TEXT_MAX_LENGTH = 255
+
+
+def text_length_check(value: str) -> None:
+    if len(value) > TEXT_MAX_LENGTH:
+        raise serializers.ValidationError(
+            f"Ensure this field has no more than {TEXT_MAX_LENGTH} characters."
+        )
+
+
 USED_BY_ACTIONS = [
     "cascade",
     "cascade_many",

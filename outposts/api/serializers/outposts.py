@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField, get_error_detail
 
+from outposts.api.serializers.common import text_length_check
 from outposts.api.serializers.providers import ProviderSerializer
 from outposts.api.serializers.service_connections import ServiceConnectionSerializer
 from outposts.config import config_errors, refresh_interval_seconds
@@ -141,6 +142,12 @@ class OutpostSerializer(serializers.ModelSerializer):
                 [outpost.pk]
             )
         return index.get(str(outpost.pk), [])
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["name"].validators.append(text_length_check)
+        fields["managed"].validators.append(text_length_check)
+        return fields
 
     def to_representation(self, outpost: Outpost) -> dict[str, Any]:
         # Built by hand: the declared fields serve validation and the schema,

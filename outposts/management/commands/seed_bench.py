@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from outposts.models import (
     DockerServiceConnection,
@@ -7,11 +7,11 @@ from outposts.models import (
     LDAPProvider,
     Outpost,
     OutpostType,
+    Provider,
     ProxyProvider,
     RACProvider,
     RadiusProvider,
 )
-from outposts.services.outposts import service_account_sync
 from outposts.services.tokens import token_issue, user_ensure
 
 KINDS = {
@@ -20,12 +20,14 @@ KINDS = {
     OutpostType.RADIUS: RadiusProvider,
     OutpostType.RAC: RACProvider,
 }
+PREFIX = "bench-"
 
 
 class Command(BaseCommand):
     help = (
-        "Replace all outposts with N benchmark outposts of M providers each, and "
-        "print UUID=<first outpost> TOKEN=<superuser API key> for the load harness."
+        "Replace all outposts with N benchmark outposts, the first 100 (by name) "
+        "with M providers each and the rest with one, and print UUID=<first "
+        "outpost> TOKEN=<superuser API key> for the load harness."
     )
 
     def add_arguments(self, parser) -> None:
@@ -35,46 +37,78 @@ class Command(BaseCommand):
     def handle(self, *args, outposts: int, providers: int, **options) -> None:
         with transaction.atomic():
             Outpost.objects.all().delete()
-            for model in KINDS.values():
-                model.objects.filter(name__startswith="bench-").delete()
+            Provider.objects.filter(name__startswith=PREFIX).delete()
             flows = [
-                Flow.objects.get_or_create(
-                    slug=f"bench-{i}", defaults={"name": "bench"}
-                )[0]
+                Flow.objects.get_or_create(slug=f"{PREFIX}{i}", defaults={"name": "b"})[
+                    0
+                ]
                 for i in range(3)
             ]
-            connection, _ = DockerServiceConnection.objects.get_or_create(
-                name="bench-local", defaults={"url": "unix:///var/run/docker.sock"}
+            connection_row, _ = DockerServiceConnection.objects.get_or_create(
+                name=f"{PREFIX}local", defaults={"url": "unix:///var/run/docker.sock"}
             )
             types = list(KINDS)
-            created = []
-            for index in range(outposts):
-                outpost_type = types[index % len(types)]
-                outpost = Outpost.objects.create(
+            rows = Outpost.objects.bulk_create(
+                Outpost(
                     name=f"outpost-{index:05d}",
-                    type=outpost_type,
-                    service_connection=connection if index % 2 else None,
+                    type=types[index % len(types)],
+                    service_connection=connection_row if index % 2 else None,
                     config={"log_level": "info", "refresh_interval": "minutes=5"},
                 )
-                model = KINDS[outpost_type]
-                rows = [
-                    model(
-                        name=f"bench-{index:05d}-{number:03d}",
+                for index in range(outposts)
+            )
+            self._attach_providers(rows, providers, flows)
+            admin = user_ensure(f"{PREFIX}admin")
+            admin.is_superuser = admin.is_staff = True
+            admin.save()
+            _, key = token_issue(user=admin, identifier=f"{PREFIX}admin-token")
+        self.stdout.write(f"UUID={rows[0].pk} TOKEN={key}")
+
+    def _attach_providers(self, outposts: list[Outpost], per_outpost: int, flows):
+        planned = []
+        for index, outpost in enumerate(outposts):
+            count = per_outpost if index < 100 else 1
+            planned.extend(
+                (
+                    outpost,
+                    Provider(
+                        name=f"{PREFIX}{index:05d}-{number:03d}",
                         authentication_flow=flows[0],
                         authorization_flow=flows[1],
                         invalidation_flow=flows[2] if number % 2 else None,
-                    )
-                    for number in range(providers)
+                    ),
+                )
+                for number in range(count)
+            )
+        created = Provider.objects.bulk_create(provider for _, provider in planned)
+        # Multi-table inheritance cannot bulk-create the kind rows through the
+        # ORM, so they are inserted directly beside their base rows.
+        with connection.cursor() as cursor:
+            for outpost_type, model in KINDS.items():
+                ids = [
+                    (provider.pk,)
+                    for (outpost, _), provider in zip(planned, created, strict=True)
+                    if outpost.type == outpost_type
                 ]
-                # Multi-table inheritance cannot bulk-insert, so save row by row.
-                for row in rows:
-                    row.save()
-                outpost.providers.set(rows)
-                service_account_sync(outpost, {row.pk for row in rows})
-                created.append(outpost)
-            admin = user_ensure("bench-admin")
-            admin.is_superuser = admin.is_staff = True
-            admin.save()
-            _, key = token_issue(user=admin, identifier="bench-admin-token")
-        first = sorted(created, key=lambda outpost: outpost.name)[0]
-        self.stdout.write(f"UUID={first.pk} TOKEN={key}")
+                columns = [
+                    field.column
+                    for field in model._meta.local_concrete_fields
+                    if field.column != "provider_ptr_id"
+                ]
+                defaults = [
+                    model._meta.get_field(field.name).get_default()
+                    for field in model._meta.local_concrete_fields
+                    if field.column != "provider_ptr_id"
+                ]
+                placeholders = ", ".join(["%s"] * (len(columns) + 1))
+                cursor.executemany(
+                    f'INSERT INTO "{model._meta.db_table}" '
+                    f"(provider_ptr_id{''.join(', ' + c for c in columns)}) "
+                    f"VALUES ({placeholders})",
+                    [(pk, *defaults) for (pk,) in ids],
+                )
+        through = Outpost.providers.through
+        through.objects.bulk_create(
+            through(outpost_id=outpost.pk, provider_id=provider.pk)
+            for (outpost, _), provider in zip(planned, created, strict=True)
+        )
