@@ -22,21 +22,27 @@ URL=http://127.0.0.1:$PORT
 "$WORK/db.sh" >/dev/null
 mkdir -p "$WORK/results"
 
-export DATABASE_URL=postgres://bench@127.0.0.1:5432/outposts_bench
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
-export OUTPOSTS_WORKERS=2 OUTPOSTS_LISTEN=127.0.0.1:$PORT
+# The harness's own scripts read DATABASE_URL too, so the project's settings are
+# given to the project's commands only.
+PROJECT_ENV=(
+    DATABASE_URL=postgres://bench@127.0.0.1:5432/outposts_bench
+    REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
+    OUTPOSTS_WORKERS=2 OUTPOSTS_LISTEN=127.0.0.1:$PORT
+)
+project() { env "${PROJECT_ENV[@]}" "$PY" manage.py "$@"; }
+unset DATABASE_URL
 psql -h 127.0.0.1 -U bench -d bench -qtAc \
     "SELECT 1 FROM pg_database WHERE datname = 'outposts_bench'" | grep -q 1 \
     || psql -h 127.0.0.1 -U bench -d bench -qc "CREATE DATABASE outposts_bench"
 cd "$ROOT"
-"$PY" manage.py migrate --noinput -v0
+project migrate --noinput -v0
 
 seed() {  # seed N: N outposts, the first 100 with 10 providers each
-    eval "$("$PY" manage.py seed_bench "$1" 10 | tail -n 1)"
+    eval "$(project seed_bench "$1" 10 | tail -n 1)"
 }
 SERVER=
 start() {
-    "$PY" manage.py serve >"$WORK/results/project.log" 2>&1 &
+    (exec env "${PROJECT_ENV[@]}" "$PY" manage.py serve) >"$WORK/results/project.log" 2>&1 &
     SERVER=$!
     for _ in $(seq 100); do curl -sf -o /dev/null "$URL/-/health/ready/" && return; sleep 0.2; done
     echo "the server did not start; see $WORK/results/project.log" >&2

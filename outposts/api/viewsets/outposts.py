@@ -1,4 +1,4 @@
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -15,7 +15,7 @@ from outposts.api.serializers.outposts import (
     OutpostSerializer,
 )
 from outposts.api.used_by import outpost_used_by
-from outposts.api.writes import raise_unique_violation
+from outposts.api.writes import save_checking_unique, update_locked
 from outposts.config import default_config
 from outposts.models import Outpost, OutpostServiceConnection
 from outposts.selectors import providers_by_outpost
@@ -116,31 +116,15 @@ class OutpostViewSet(ModelViewSet):
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            with transaction.atomic():
-                outpost = serializer.save()
-        except IntegrityError:
-            raise_unique_violation(serializer)
+        outpost = save_checking_unique(serializer)
         created = outpost_queryset().get(pk=outpost.pk)
         return Response(
             self.get_serializer(created).data, status=status.HTTP_201_CREATED
         )
 
     def update(self, request: Request, *args, **kwargs) -> Response:
-        partial = kwargs.pop("partial", False)
-        serializer = None
-        try:
-            with transaction.atomic():
-                outpost = self.get_object()
-                serializer = self.get_serializer(
-                    outpost, data=request.data, partial=partial
-                )
-                serializer.is_valid(raise_exception=True)
-                serializer.save()
-        except IntegrityError:
-            if serializer is None:
-                raise
-            raise_unique_violation(serializer)
+        serializer = update_locked(self, request, partial=kwargs.pop("partial", False))
+        outpost = serializer.instance
         if "providers" in serializer.diff or "service_connection" in serializer.diff:
             # What was loaded before the write is stale; the response shows the
             # new providers and connection with their kinds.

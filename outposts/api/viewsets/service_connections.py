@@ -1,6 +1,6 @@
 """Service connections: `all/` for every kind, `docker/` and `kubernetes/` to edit."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -23,7 +23,7 @@ from outposts.api.serializers.kubernetes_connections import (
 )
 from outposts.api.serializers.service_connections import ServiceConnectionSerializer
 from outposts.api.used_by import service_connection_used_by
-from outposts.api.writes import raise_unique_violation
+from outposts.api.writes import save_checking_unique, update_locked
 from outposts.models import (
     DockerServiceConnection,
     KubernetesServiceConnection,
@@ -117,27 +117,10 @@ class ConnectionKindViewSet(ModelViewSet):
         return visible(self.request.user, queryset)
 
     def perform_create(self, serializer) -> None:
-        try:
-            with transaction.atomic():
-                serializer.save()
-        except IntegrityError:
-            raise_unique_violation(serializer)
+        save_checking_unique(serializer)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
-        partial = kwargs.pop("partial", False)
-        serializer = None
-        try:
-            with transaction.atomic():
-                connection = self.get_object()
-                serializer = self.get_serializer(
-                    connection, data=request.data, partial=partial
-                )
-                serializer.is_valid(raise_exception=True)
-                serializer.save()
-        except IntegrityError:
-            if serializer is None:
-                raise
-            raise_unique_violation(serializer)
+        serializer = update_locked(self, request, partial=kwargs.pop("partial", False))
         return Response(serializer.data)
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
