@@ -395,3 +395,27 @@ def test_create_with_taken_name_is_400(admin_client, make_outpost, make_provider
         "code": "invalid",
     }
     assert Outpost.objects.filter(name="taken").count() == 1
+
+
+def test_lost_unique_race_names_the_field_from_the_constraint(make_outpost):
+    from django.db import IntegrityError, transaction
+    from rest_framework.exceptions import ValidationError
+
+    from outposts.api.serializers.outposts import OutpostSerializer
+    from outposts.api.writes import raise_unique_violation
+
+    make_outpost(name="taken", managed="ops/taken")
+    writer = make_outpost(name="writer")
+    with pytest.raises(IntegrityError) as raised, transaction.atomic():
+        Outpost.objects.filter(pk=writer.pk).update(managed="ops/taken")
+    # By the time the error is reported, the value may be free again: the
+    # constraint, not a second look, says which field lost.
+    Outpost.objects.filter(name="taken").delete()
+    serializer = OutpostSerializer(writer, data={"managed": "ops/taken"}, partial=True)
+
+    with pytest.raises(ValidationError) as reported:
+        raise_unique_violation(serializer, raised.value)
+
+    assert reported.value.detail == {
+        "managed": ["Outpost with this Managed by authentik already exists."]
+    }

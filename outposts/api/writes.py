@@ -6,23 +6,48 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
+from rest_framework.utils.field_mapping import get_unique_error_message
 
 
-def raise_unique_violation(serializer: Serializer) -> NoReturn:
+def _violated_field(model, exc: IntegrityError):
+    """The unique field whose constraint `exc` reports, if it names one."""
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    message = str(exc)
+    for field in model._meta.concrete_fields:
+        if not field.unique or field.primary_key:
+            continue
+        table = field.model._meta.db_table
+        if constraint is not None:
+            # PostgreSQL names a column's unique constraint <table>_<column>_key.
+            if constraint.startswith(table) and f"_{field.column}_" in constraint:
+                return field
+        elif f"{table}.{field.column}" in message:
+            # SQLite says "UNIQUE constraint failed: <table>.<column>".
+            return field
+    return None
+
+
+def raise_unique_violation(serializer: Serializer, exc: IntegrityError) -> NoReturn:
     """Report a unique constraint the database enforced as a validation error.
 
     Two requests may both pass validation before either commits; the second
-    to write then hits the constraint instead. Once its transaction has been
-    rolled back, validating the same data again names the taken value.
+    to write then hits the constraint instead, and gets the message the
+    serializer's own uniqueness check gives.
     """
+    # Validating the same data again, now that the transaction has been rolled
+    # back, reports every value that is taken, with any other error.
     serializer._errors = {}
     serializer._validated_data = {}
-    # Serializers that leave uniqueness to the database check it now.
     serializer.context["check_unique"] = True
     try:
         serializer.run_validation(serializer.initial_data)
-    except ValidationError as exc:
-        raise ValidationError(exc.detail) from None
+    except ValidationError as error:
+        raise ValidationError(error.detail) from None
+    # The value that was taken may be free again already; the constraint
+    # still says which field lost.
+    field = _violated_field(serializer.Meta.model, exc)
+    if field is not None:
+        raise ValidationError({field.name: [get_unique_error_message(field)]})
     raise ValidationError(
         {"non_field_errors": ["A conflicting change was made at the same time."]}
     )
@@ -33,8 +58,8 @@ def save_checking_unique(serializer: Serializer) -> Any:
     try:
         with transaction.atomic():
             return serializer.save()
-    except IntegrityError:
-        raise_unique_violation(serializer)
+    except IntegrityError as exc:
+        raise_unique_violation(serializer, exc)
 
 
 def update_locked(view, request: Request, *, partial: bool) -> Serializer:
@@ -51,8 +76,8 @@ def update_locked(view, request: Request, *, partial: bool) -> Serializer:
             )
             serializer.is_valid(raise_exception=True)
             serializer.save()
-    except IntegrityError:
+    except IntegrityError as exc:
         if serializer is None:
             raise
-        raise_unique_violation(serializer)
+        raise_unique_violation(serializer, exc)
     return serializer

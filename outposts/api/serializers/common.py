@@ -56,3 +56,17 @@ def kind_type_entry(model) -> dict:
         "requires_enterprise": False,
         "deprecated": False,
     }
+
+
+class KindDescribedSerializer(serializers.ModelSerializer):
+    """Base of the shapes that describe a row by its concrete kind."""
+
+    verbose_name = serializers.CharField(
+        read_only=True, help_text="Return object's verbose_name"
+    )
+    verbose_name_plural = serializers.CharField(
+        read_only=True, help_text="Return object's plural verbose_name"
+    )
+    meta_model_name = serializers.CharField(
+        read_only=True, help_text="Return internal model name"
+    )

@@ -4,7 +4,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from outposts.api.serializers.common import text_length_check
+from outposts.api.serializers.common import (
+    KindDescribedSerializer,
+    text_length_check,
+)
+from outposts.api.serializers.service_connections import ServiceConnectionSerializer
 from outposts.models import OutpostServiceConnection
 from outposts.services.service_connections import service_connection_update
 
@@ -19,7 +23,7 @@ KIND_FIELDS = [
 ]
 
 
-class ConnectionKindSerializer(serializers.ModelSerializer):
+class ConnectionKindSerializer(KindDescribedSerializer):
     """Base of the Docker and Kubernetes connection shapes.
 
     Responses are built by hand from the concrete row: the declared read-only
@@ -28,15 +32,6 @@ class ConnectionKindSerializer(serializers.ModelSerializer):
 
     # Undescribed, as in authentik's Docker and Kubernetes components.
     component = serializers.CharField(read_only=True)
-    verbose_name = serializers.CharField(
-        read_only=True, help_text="Return object's verbose_name"
-    )
-    verbose_name_plural = serializers.CharField(
-        read_only=True, help_text="Return object's plural verbose_name"
-    )
-    meta_model_name = serializers.CharField(
-        read_only=True, help_text="Return internal model name"
-    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -44,16 +39,7 @@ class ConnectionKindSerializer(serializers.ModelSerializer):
         return fields
 
     def kind_representation(self, connection: OutpostServiceConnection) -> dict:
-        meta = type(connection)._meta
-        return {
-            "pk": connection.pk,
-            "name": connection.name,
-            "local": connection.local,
-            "component": connection.component,
-            "verbose_name": str(meta.verbose_name),
-            "verbose_name_plural": str(meta.verbose_name_plural),
-            "meta_model_name": f"{meta.app_label}.{meta.model_name}",
-        }
+        return ServiceConnectionSerializer().to_representation(connection)
 
     def update(
         self, instance: OutpostServiceConnection, validated_data: dict[str, Any]

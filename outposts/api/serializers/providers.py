@@ -3,6 +3,7 @@
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
+from outposts.api.serializers.common import KindDescribedSerializer
 from outposts.models import Provider
 from outposts.selectors import provider_shape
 
@@ -14,7 +15,7 @@ def _application(provider: Provider):
         return None
 
 
-class ProviderSerializer(serializers.ModelSerializer):
+class ProviderSerializer(KindDescribedSerializer):
     """A provider, described by its concrete kind and the applications it serves."""
 
     component = serializers.CharField(
@@ -36,15 +37,6 @@ class ProviderSerializer(serializers.ModelSerializer):
     )
     assigned_backchannel_application_name = serializers.CharField(
         read_only=True, allow_null=True, help_text="Application's display Name."
-    )
-    verbose_name = serializers.CharField(
-        read_only=True, help_text="Return object's verbose_name"
-    )
-    verbose_name_plural = serializers.CharField(
-        read_only=True, help_text="Return object's plural verbose_name"
-    )
-    meta_model_name = serializers.CharField(
-        read_only=True, help_text="Return internal model name"
     )
 
     class Meta:

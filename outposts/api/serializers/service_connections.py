@@ -2,24 +2,16 @@
 
 from rest_framework import serializers
 
+from outposts.api.serializers.common import KindDescribedSerializer
 from outposts.models import OutpostServiceConnection
 from outposts.selectors import kind_description
 
 
-class ServiceConnectionSerializer(serializers.ModelSerializer):
+class ServiceConnectionSerializer(KindDescribedSerializer):
     """A service connection, described by its concrete kind."""
 
     component = serializers.CharField(
         read_only=True, help_text="Return component used to edit this object"
-    )
-    verbose_name = serializers.CharField(
-        read_only=True, help_text="Return object's verbose_name"
-    )
-    verbose_name_plural = serializers.CharField(
-        read_only=True, help_text="Return object's plural verbose_name"
-    )
-    meta_model_name = serializers.CharField(
-        read_only=True, help_text="Return internal model name"
     )
 
     class Meta:
