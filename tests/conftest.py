@@ -17,7 +17,7 @@ from outposts.models import (
 from outposts.services.outposts import outpost_create
 from outposts.services.tokens import token_issue
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.live", "tests.connection_fixtures"]
 
 PROVIDER_KINDS = {
     "proxy": ProxyProvider,

@@ -6,12 +6,10 @@ import uuid
 import pytest
 
 from outposts.models import (
-    CertificateKeyPair,
     DockerServiceConnection,
     KubernetesServiceConnection,
     OutpostServiceConnection,
 )
-from tests.triggers import trigger_counts
 
 ALL = "/api/v3/outposts/service_connections/all/"
 DOCKER = "/api/v3/outposts/service_connections/docker/"
@@ -48,33 +46,6 @@ KUBERNETES_KIND = {
 
 def invalid(**errors) -> dict:
     return {**{key: [message] for key, message in errors.items()}, "code": "invalid"}
-
-
-@pytest.fixture
-def docker(db):
-    return DockerServiceConnection.objects.create(
-        name="docker-1", url="unix:///var/run/docker.sock"
-    )
-
-
-@pytest.fixture
-def kubernetes(db):
-    return KubernetesServiceConnection.objects.create(name="kube-1", local=True)
-
-
-@pytest.fixture
-def keypair(db):
-    return CertificateKeyPair.objects.create(
-        name="kp", certificate_data="-----BEGIN CERTIFICATE-----"
-    )
-
-
-@pytest.fixture
-def triggers(django_capture_on_commit_callbacks):
-    def run(outposts, request):
-        return trigger_counts(outposts, request, django_capture_on_commit_callbacks)
-
-    return run
 
 
 def test_docker_create_returns_the_connection(admin_client, keypair):

@@ -9,14 +9,12 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm
 
 from outposts.models import (
-    CertificateKeyPair,
     DockerServiceConnection,
     Event,
     KubernetesServiceConnection,
     Outpost,
     OutpostServiceConnection,
 )
-from tests.triggers import trigger_counts
 
 ALL = "/api/v3/outposts/service_connections/all/"
 DOCKER = "/api/v3/outposts/service_connections/docker/"
@@ -39,33 +37,6 @@ KUBERNETES_KIND = {
     "verbose_name_plural": "Kubernetes Service-Connections",
     "meta_model_name": "outposts.kubernetesserviceconnection",
 }
-
-
-@pytest.fixture
-def docker(db):
-    return DockerServiceConnection.objects.create(
-        name="docker-1", url="unix:///var/run/docker.sock"
-    )
-
-
-@pytest.fixture
-def kubernetes(db):
-    return KubernetesServiceConnection.objects.create(name="kube-1", local=True)
-
-
-@pytest.fixture
-def keypair(db):
-    return CertificateKeyPair.objects.create(
-        name="kp", certificate_data="-----BEGIN CERTIFICATE-----"
-    )
-
-
-@pytest.fixture
-def triggers(django_capture_on_commit_callbacks):
-    def run(outposts, request):
-        return trigger_counts(outposts, request, django_capture_on_commit_callbacks)
-
-    return run
 
 
 def test_all_lists_every_kind(admin_client, docker, kubernetes):

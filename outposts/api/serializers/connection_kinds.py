@@ -8,19 +8,11 @@ from outposts.api.serializers.common import (
     KindDescribedSerializer,
     text_length_check,
 )
-from outposts.api.serializers.service_connections import ServiceConnectionSerializer
+from outposts.api.serializers.service_connections import (
+    ServiceConnectionSerializer,
+)
 from outposts.models import OutpostServiceConnection
 from outposts.services.service_connections import service_connection_update
-
-KIND_FIELDS = [
-    "pk",
-    "name",
-    "local",
-    "component",
-    "verbose_name",
-    "verbose_name_plural",
-    "meta_model_name",
-]
 
 
 class ConnectionKindSerializer(KindDescribedSerializer):

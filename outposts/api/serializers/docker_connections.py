@@ -6,10 +6,8 @@ from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
-from outposts.api.serializers.connection_kinds import (
-    KIND_FIELDS,
-    ConnectionKindSerializer,
-)
+from outposts.api.serializers.connection_kinds import ConnectionKindSerializer
+from outposts.api.serializers.service_connections import KIND_FIELDS
 from outposts.models import CertificateKeyPair, DockerServiceConnection
 
 HOST_NAME = re.compile(

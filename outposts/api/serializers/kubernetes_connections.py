@@ -6,10 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from outposts.api.serializers.connection_kinds import (
-    KIND_FIELDS,
-    ConnectionKindSerializer,
-)
+from outposts.api.serializers.connection_kinds import ConnectionKindSerializer
+from outposts.api.serializers.service_connections import KIND_FIELDS
 from outposts.config import contains_nul
 from outposts.models import KubernetesServiceConnection
 from outposts.services.kubeconfig import kubeconfig_target

@@ -6,6 +6,17 @@ from outposts.api.serializers.common import KindDescribedSerializer
 from outposts.models import OutpostServiceConnection
 from outposts.selectors import kind_description
 
+# The fields every service connection shape starts with.
+KIND_FIELDS = [
+    "pk",
+    "name",
+    "local",
+    "component",
+    "verbose_name",
+    "verbose_name_plural",
+    "meta_model_name",
+]
+
 
 class ServiceConnectionSerializer(KindDescribedSerializer):
     """A service connection, described by its concrete kind."""
@@ -16,15 +27,7 @@ class ServiceConnectionSerializer(KindDescribedSerializer):
 
     class Meta:
         model = OutpostServiceConnection
-        fields = [
-            "pk",
-            "name",
-            "local",
-            "component",
-            "verbose_name",
-            "verbose_name_plural",
-            "meta_model_name",
-        ]
+        fields = KIND_FIELDS
 
     def to_representation(self, connection: OutpostServiceConnection) -> dict:
         return {
