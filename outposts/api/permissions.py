@@ -26,7 +26,7 @@ def perm_name(model: type[Model], action: str) -> str:
 
 def can_view_any(user, model: type[Model]) -> bool:
     """True when `user` may view the model globally or at least one object of it."""
-    if user.is_superuser or user.has_perm(perm_name(model, "view")):
+    if sees_all(user, model):
         return True
     codename = f"view_{model._meta.model_name}"
     meta = model._meta
@@ -46,10 +46,15 @@ def _key_text(expression):
     return Replace(expression, Value("-"), Value(""), output_field=CharField())
 
 
+def sees_all(user, model: type[Model]) -> bool:
+    """True when `user` may view every object of `model`."""
+    return user.is_superuser or user.has_perm(perm_name(model, "view"))
+
+
 def visible(user, queryset: QuerySet) -> QuerySet:
     """The objects of `queryset` that `user` may view."""
     model = queryset.model
-    if user.is_superuser or user.has_perm(perm_name(model, "view")):
+    if sees_all(user, model):
         return queryset
     # guardian's get_objects_for_user casts each granted object_pk to the
     # model's key type. For UUID keys PostgreSQL may apply that cast to the

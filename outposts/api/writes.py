@@ -8,6 +8,8 @@ from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 from rest_framework.utils.field_mapping import get_unique_error_message
 
+from outposts.pipeline import atomic_pipelined
+
 
 def _violated_field(model, exc: IntegrityError):
     """The unique field whose constraint `exc` reports, if it names one."""
@@ -38,6 +40,7 @@ def raise_unique_violation(serializer: Serializer, exc: IntegrityError) -> NoRet
     # back, reports every value that is taken, with any other error.
     serializer._errors = {}
     serializer._validated_data = {}
+    serializer._field_results = None
     serializer.context["check_unique"] = True
     try:
         serializer.run_validation(serializer.initial_data)
@@ -62,22 +65,29 @@ def save_checking_unique(serializer: Serializer) -> Any:
         raise_unique_violation(serializer, exc)
 
 
-def update_locked(view, request: Request, *, partial: bool) -> Serializer:
+def update_locked(
+    view, request: Request, *, partial: bool, pipelined: bool = False
+) -> Serializer:
     """Validate and save a change to the object `view` looks up, in one
     transaction that holds the object's row lock from the read to the commit
     (the view's queryset selects it FOR UPDATE for writes), so concurrent
-    writes to one object are serialised."""
-    serializer = None
+    writes to one object are serialised.
+
+    `pipelined` sends the transaction's statements through
+    `atomic_pipelined`; the serializer's save must then not depend on the
+    row count of a write (as `Model.save()` does).
+    """
+    serializer = view.get_serializer(data=request.data, partial=partial)
+    prevalidate = getattr(serializer, "prevalidate", None)
+    if prevalidate is not None:
+        # What can be checked without the stored object is checked before
+        # the lock is taken; only the rest waits behind other writers.
+        prevalidate()
     try:
-        with transaction.atomic():
-            instance = view.get_object()
-            serializer = view.get_serializer(
-                instance, data=request.data, partial=partial
-            )
+        with atomic_pipelined() if pipelined else transaction.atomic():
+            serializer.instance = view.get_object()
             serializer.is_valid(raise_exception=True)
             serializer.save()
     except IntegrityError as exc:
-        if serializer is None:
-            raise
         raise_unique_violation(serializer, exc)
     return serializer

@@ -152,12 +152,15 @@ def outpost_update(
     The caller holds the row lock and has validated the changes. A write that
     changes nothing writes nothing: no UPDATE, no event, no notification.
     """
+    new_providers = changes.pop("providers", None)
     before_providers = changes.pop("_current_providers", None)
-    if before_providers is None:
+    if new_providers is None:
+        # The providers stay as they are, whatever they are.
+        before_providers = set()
+    elif before_providers is None:
         before_providers = set(outpost.providers.values_list("pk", flat=True))
     before = outpost_snapshot(outpost, before_providers)
 
-    new_providers = changes.pop("providers", None)
     for field, value in changes.items():
         setattr(outpost, field, value)
     after_providers = before_providers if new_providers is None else set(new_providers)
@@ -169,7 +172,11 @@ def outpost_update(
     with transaction.atomic(savepoint=False):
         fields = [f for f in TRACKED_FIELDS if f in diff]
         if fields:
-            outpost.save(update_fields=fields)
+            # A plain UPDATE: it does not wait for its row count, so in a
+            # pipeline it travels with the audit event and the commit.
+            Outpost.objects.filter(pk=outpost.pk).update(
+                **{field: getattr(outpost, field) for field in fields}
+            )
         if "providers" in diff:
             through = Outpost.providers.through
             removed = diff["providers"]["remove"]

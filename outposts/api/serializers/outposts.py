@@ -172,6 +172,17 @@ class OutpostSerializer(serializers.ModelSerializer):
             "managed": outpost.managed,
         }
 
+    def prevalidate(self) -> None:
+        """Check each field of the request on its own, ahead of validation.
+
+        A field's value does not depend on the stored outpost, so a write can
+        check them before it locks the row, and hold the lock only for the
+        rules that compare the request with what is stored.
+        """
+        data = self.initial_data
+        if isinstance(data, Mapping):
+            self._field_results = (data, self._field_values(data))
+
     def to_internal_value(self, data) -> dict[str, Any]:
         # Field errors and the rules between fields are collected together,
         # so one response names everything that is wrong with the request.
@@ -180,6 +191,22 @@ class OutpostSerializer(serializers.ModelSerializer):
                 datatype=type(data).__name__
             )
             raise serializers.ValidationError({"non_field_errors": [message]})
+        checked = getattr(self, "_field_results", None)
+        if checked is not None and checked[0] is data:
+            attrs, errors = checked[1]
+            attrs, errors = dict(attrs), dict(errors)
+        else:
+            attrs, errors = self._field_values(data)
+        for field_name, messages in self._rule_errors(attrs, errors).items():
+            errors.setdefault(field_name, []).extend(messages)
+        if errors or self.context.get("check_unique"):
+            for field_name, messages in self._unique_errors(attrs).items():
+                errors.setdefault(field_name, []).extend(messages)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def _field_values(self, data: Mapping) -> tuple[dict[str, Any], dict[str, Any]]:
         attrs: dict[str, Any] = {}
         errors: dict[str, Any] = {}
         for field in self._writable_fields:
@@ -193,14 +220,7 @@ class OutpostSerializer(serializers.ModelSerializer):
                 pass
             else:
                 self.set_value(attrs, field.source_attrs, value)
-        for field_name, messages in self._rule_errors(attrs, errors).items():
-            errors.setdefault(field_name, []).extend(messages)
-        if errors or self.context.get("check_unique"):
-            for field_name, messages in self._unique_errors(attrs).items():
-                errors.setdefault(field_name, []).extend(messages)
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+        return attrs, errors
 
     def _unique_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
         others = Outpost.objects.all()
@@ -269,8 +289,8 @@ class OutpostSerializer(serializers.ModelSerializer):
         changes = dict(validated_data)
         if "providers" in changes:
             changes["providers"] = [provider.pk for provider in changes["providers"]]
-        current = self.provider_rows(instance)
-        changes["_current_providers"] = {provider.pk for provider in current}
+            current = self.provider_rows(instance)
+            changes["_current_providers"] = {provider.pk for provider in current}
         self.diff = outpost_update(
             instance, changes=changes, request=self.context.get("request")
         )
