@@ -11,11 +11,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 # Set Django up before importing anything that touches models.
 get_asgi_application()
 
-from a2wsgi import WSGIMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
 from outposts.http.body_limit import BodySizeLimitMiddleware  # noqa: E402
+from outposts.http.wsgi_bridge import WSGIBridge  # noqa: E402
 from outposts.routing import websocket_urlpatterns  # noqa: E402
 from outposts.services.notify import BindEventLoop  # noqa: E402
 
@@ -26,7 +26,10 @@ from outposts.services.notify import BindEventLoop  # noqa: E402
 # HTTP requests run Django's WSGI handler on a fixed pool of threads: each
 # thread keeps its database connection, and no thread is started per request
 # as Django's ASGI handler does.
-http_application = WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)
+http_application = WSGIBridge(get_wsgi_application(), threads=settings.HTTP_THREADS)
+if os.environ.get("A2W"):
+    from a2wsgi import WSGIMiddleware
+    http_application = WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)
 application = BindEventLoop(
     ProtocolTypeRouter(
         {

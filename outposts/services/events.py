@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 
 from outposts.models import Event, EventAction
+from outposts.rows import row_insert
 
 
 def client_ip(request) -> str | None:
@@ -44,6 +45,8 @@ def event_record(
     actor = {}
     if user is not None and user.is_authenticated:
         actor = {"username": user.get_username(), "pk": user.pk}
-    return Event.objects.create(
+    event = Event(
         action=action, user=actor, client_ip=client_ip(request), context=context
     )
+    row_insert(event)
+    return event

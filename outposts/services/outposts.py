@@ -21,6 +21,7 @@ from outposts.models import (
     OutpostType,
     Provider,
 )
+from outposts.rows import row_update
 from outposts.services.events import event_record
 from outposts.services.notify import outposts_notify
 from outposts.services.object_permissions import object_permissions_delete
@@ -174,9 +175,7 @@ def outpost_update(
         if fields:
             # A plain UPDATE: it does not wait for its row count, so in a
             # pipeline it travels with the audit event and the commit.
-            Outpost.objects.filter(pk=outpost.pk).update(
-                **{field: getattr(outpost, field) for field in fields}
-            )
+            row_update(outpost, fields)
         if "providers" in diff:
             through = Outpost.providers.through
             removed = diff["providers"]["remove"]

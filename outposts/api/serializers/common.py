@@ -1,5 +1,7 @@
 """Small shapes shared by several resources."""
 
+import copy
+
 from rest_framework import serializers
 
 # Unique text is indexed, and an index entry holds at most about 2700 bytes;
@@ -70,3 +72,20 @@ class KindDescribedSerializer(serializers.ModelSerializer):
     meta_model_name = serializers.CharField(
         read_only=True, help_text="Return internal model name"
     )
+
+
+class PrototypeFieldsMixin:
+    """Build a serializer class's fields once and copy them for each instance.
+
+    `ModelSerializer` works its fields out of the model on every instance,
+    which cost a write more than validating it. The copies are made as DRF
+    copies declared fields, so each instance still binds fields of its own.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        prototype = cls.__dict__.get("_prototype_fields")
+        if prototype is None:
+            prototype = super().get_fields()
+            cls._prototype_fields = prototype
+        return copy.deepcopy(prototype)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField, get_error_detail
 
-from outposts.api.serializers.common import text_length_check
+from outposts.api.serializers.common import PrototypeFieldsMixin, text_length_check
 from outposts.api.serializers.providers import ProviderSerializer
 from outposts.api.serializers.service_connections import ServiceConnectionSerializer
 from outposts.config import config_errors, refresh_interval_seconds
@@ -87,7 +87,7 @@ class ConfigField(serializers.JSONField):
         return data
 
 
-class OutpostSerializer(serializers.ModelSerializer):
+class OutpostSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
     """An outpost, its providers, its service connection and its config."""
 
     # What the last `update` changed, in the audit log's diff format.
