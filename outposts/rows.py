@@ -1,4 +1,4 @@
-"""Single-row INSERT and UPDATE statements, written once per model and columns.
+"""Single-row statements, written once per model and columns.
 
 The ORM compiles a statement anew for every save. On the API's most frequent
 write, an outpost's UPDATE and its audit event's INSERT run while the
@@ -7,7 +7,9 @@ these helpers build each statement's text once and only convert the values
 per call. They send no model signals: callers use them where none is wanted.
 """
 
+from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from django.db import connections
 from django.db.models import Field, Model
@@ -65,3 +67,24 @@ def row_update(obj: Model, names: list[str], using: str = "default") -> None:
     values.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
+
+
+def row_values(
+    fields: Sequence[Field], row: Sequence[Any], using: str = "default"
+) -> list[Any]:
+    """The Python values of `row`, read by a hand-written SELECT of `fields`.
+
+    The database driver returns some values in a storage form of its own
+    (SQLite gives datetimes as text and UUIDs as strings); the converters of
+    the backend and the field turn them into what the ORM would return.
+    """
+    connection = connections[using]
+    values = []
+    for field, value in zip(fields, row, strict=True):
+        # The backend's converters first, then the field's, as the ORM does.
+        column = field.get_col(field.model._meta.db_table)
+        converters = connection.ops.get_db_converters(column)
+        for converter in [*converters, *field.get_db_converters(connection)]:
+            value = converter(value, column, connection)
+        values.append(value)
+    return values

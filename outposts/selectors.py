@@ -24,6 +24,7 @@ from outposts.models import (
     RACProvider,
     RadiusProvider,
 )
+from outposts.rows import row_values
 
 # In the order of Provider.kind_accessors.
 PROVIDER_KINDS: tuple[type[Provider], ...] = (
@@ -247,12 +248,13 @@ def _portable_rows(outpost_ids: list[UUID]) -> list[tuple]:
 
 
 @cache
-def _outpost_for_update_sql() -> str:
+def _outpost_for_update_sql(lock: bool) -> str:
     meta = Outpost._meta
     columns = ", ".join(f'"{field.column}"' for field in meta.concrete_fields)
+    # SQLite has no row locks: a write transaction locks the whole database.
     return (
         f'SELECT {columns} FROM "{meta.db_table}" '
-        f'WHERE "{meta.pk.column}" = %s FOR UPDATE'
+        f'WHERE "{meta.pk.column}" = %s{" FOR UPDATE" if lock else ""}'
     )
 
 
@@ -264,16 +266,16 @@ def outpost_for_update(pk: UUID) -> Outpost | None:
     queries in that window is time every other writer of the row waits.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_outpost_for_update_sql(), [pk])
+        cursor.execute(
+            _outpost_for_update_sql(connection.features.has_select_for_update),
+            [Outpost._meta.pk.get_db_prep_value(pk, connection)],
+        )
         row = cursor.fetchone()
     if row is None:
         return None
     fields = Outpost._meta.concrete_fields
-    values = []
-    for field, value in zip(fields, row, strict=True):
-        for converter in field.get_db_converters(connection):
-            value = converter(value, None, connection)
-        values.append(value)
     return Outpost.from_db(
-        connection.alias, [field.attname for field in fields], values
+        connection.alias,
+        [field.attname for field in fields],
+        row_values(fields, row, connection.alias),
     )

@@ -27,9 +27,6 @@ from outposts.services.notify import BindEventLoop  # noqa: E402
 # thread keeps its database connection, and no thread is started per request
 # as Django's ASGI handler does.
 http_application = WSGIBridge(get_wsgi_application(), threads=settings.HTTP_THREADS)
-if os.environ.get("A2W"):
-    from a2wsgi import WSGIMiddleware
-    http_application = WSGIMiddleware(get_wsgi_application(), workers=settings.HTTP_THREADS)
 application = BindEventLoop(
     ProtocolTypeRouter(
         {

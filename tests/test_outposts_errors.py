@@ -93,8 +93,13 @@ def test_non_api_token_is_rejected(superuser):
     assert client.get(URL).json() == TOKEN_INVALID
 
 
-def test_unknown_outpost_is_404(admin_client):
-    response = admin_client.get(f"{URL}00000000-0000-4000-8000-000000000000/")
+@pytest.mark.parametrize("method", ["get", "patch", "put", "delete"])
+def test_unknown_outpost_is_404(admin_client, method):
+    response = getattr(admin_client, method)(
+        f"{URL}00000000-0000-4000-8000-000000000000/",
+        {"name": "renamed", "type": "proxy", "providers": []},
+        format="json",
+    )
 
     assert response.status_code == 404
     assert response.json() == {

@@ -80,6 +80,28 @@ def test_bootstrap_token_reads_the_api(sqlite_server):
     ]
 
 
+def test_bootstrap_token_changes_an_outpost(sqlite_server):
+    with sqlite_server.client() as client:
+        embedded = client.get("/api/v3/outposts/instances/").json()["results"][0]
+        url = f"/api/v3/outposts/instances/{embedded['pk']}/"
+        config = {**embedded["config"], "log_level": "trace"}
+
+        patched = client.patch(url, json={"config": config})
+        read = client.get(url)
+        missing = client.patch(
+            "/api/v3/outposts/instances/00000000-0000-4000-8000-000000000000/",
+            json={"config": config},
+        )
+
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["config"]["log_level"] == "trace"
+    assert read.json()["config"]["log_level"] == "trace"
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"detail": "No Outpost matches the given query.", "code": "not_found"},
+    )
+
+
 def missing_database_url() -> str:
     parts = urlsplit(postgres_url() or LOCAL_POSTGRES)
     return urlunsplit(parts._replace(path="/outposts_database_that_does_not_exist"))

@@ -7,10 +7,12 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from outposts.models import Token, TokenIntent
 from outposts.models.tokens import hash_key
+from outposts.rows import row_values
 
 
 def generate_key() -> str:
@@ -44,32 +46,36 @@ def token_issue(
     return token, key
 
 
+TOKEN_COLUMNS = ("key_hash", "expiring", "expires")
+
+
 @cache
-def _token_user_sql() -> tuple[str, tuple[str, ...]]:
-    """One statement for the token and its user, written out once.
+def _token_user_sql() -> tuple[str, tuple[Field, ...]]:
+    """One statement for the token and its user, written out once, and the
+    fields of the columns it reads.
 
     Every API request runs it; building it through the ORM each time cost
     more than running it.
     """
-    user_model = get_user_model()
-    fields = tuple(field.attname for field in user_model._meta.concrete_fields)
-    columns = ", ".join(
-        f'u."{field.column}"' for field in user_model._meta.concrete_fields
-    )
+    user_meta = get_user_model()._meta
     token_meta = Token._meta
+    token_fields = tuple(token_meta.get_field(name) for name in TOKEN_COLUMNS)
+    columns = ", ".join(
+        [f't."{field.column}"' for field in token_fields]
+        + [f'u."{field.column}"' for field in user_meta.concrete_fields]
+    )
 
     def column(name: str) -> str:
         return f'"{token_meta.get_field(name).column}"'
 
     sql = (
-        f"SELECT t.{column('key_hash')}, t.{column('expiring')}, "
-        f"t.{column('expires')}, {columns} "
+        f"SELECT {columns} "
         f'FROM "{token_meta.db_table}" t '
-        f'JOIN "{user_model._meta.db_table}" u '
-        f'ON u."{user_model._meta.pk.column}" = t.{column("user")} '
+        f'JOIN "{user_meta.db_table}" u '
+        f'ON u."{user_meta.pk.column}" = t.{column("user")} '
         f"WHERE t.{column('key_hash')} = %s AND t.{column('intent')} = %s"
     )
-    return sql, fields
+    return sql, (*token_fields, *user_meta.concrete_fields)
 
 
 def token_user_for_key(key: str):
@@ -86,10 +92,16 @@ def token_user_for_key(key: str):
         row = cursor.fetchone()
     if row is None or not hmac.compare_digest(row[0], wanted):
         return None
-    expiring, expires = row[1], row[2]
+    values = row_values(fields, row, connection.alias)
+    expiring, expires = values[1], values[2]
     if expiring and (expires is None or expires <= timezone.now()):
         return None
-    user = get_user_model().from_db(connection.alias, fields, row[3:])
+    user_fields = fields[len(TOKEN_COLUMNS) :]
+    user = get_user_model().from_db(
+        connection.alias,
+        [field.attname for field in user_fields],
+        values[len(TOKEN_COLUMNS) :],
+    )
     return user if user.is_active else None
 
 

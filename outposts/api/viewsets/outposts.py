@@ -121,7 +121,8 @@ class OutpostViewSet(ModelViewSet):
             raise Http404 from None
         outpost = outpost_for_update(pk)
         if outpost is None:
-            raise Http404
+            # The message the ORM lookup of other callers gives.
+            raise Http404(f"No {Outpost._meta.object_name} matches the given query.")
         self.check_object_permissions(self.request, outpost)
         return outpost
 
