@@ -74,11 +74,13 @@ MIDDLEWARE = [
     "outposts.http.security_headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # These four are Django's, left out of bearer-token API requests, which
+    # need none of them (see outposts.http.browser).
+    "outposts.http.browser.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "outposts.http.browser.BrowserCsrfViewMiddleware",
+    "outposts.http.browser.BrowserAuthenticationMiddleware",
+    "outposts.http.browser.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

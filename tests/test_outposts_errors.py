@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from outposts.models import Outpost
+from outposts.models import Outpost, Token
 
 URL = "/api/v3/outposts/instances/"
 NOT_AUTHENTICATED = {
@@ -60,6 +60,26 @@ def test_unknown_token_is_403_authentication_failed(db, header):
 
 def test_expired_token_is_rejected(superuser, make_token):
     key = make_token(superuser, expires_in=timedelta(seconds=-1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    response = client.get(URL)
+
+    assert response.status_code == 403
+    assert response.json() == TOKEN_INVALID
+
+
+def test_token_expiring_later_is_accepted(superuser, make_token):
+    key = make_token(superuser, expires_in=timedelta(minutes=5))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert client.get(URL).status_code == 200
+
+
+def test_expiring_token_without_a_date_is_rejected(superuser, make_token):
+    key = make_token(superuser)
+    Token.objects.filter(user=superuser).update(expiring=True, expires=None)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
 

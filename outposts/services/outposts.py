@@ -21,7 +21,7 @@ from outposts.models import (
     OutpostType,
     Provider,
 )
-from outposts.rows import row_update
+from outposts.rows import joined_writes, row_update
 from outposts.services.events import event_record
 from outposts.services.notify import outposts_notify
 from outposts.services.object_permissions import object_permissions_delete
@@ -170,11 +170,12 @@ def outpost_update(
     if not diff:
         return diff
 
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=False), joined_writes():
         fields = [f for f in TRACKED_FIELDS if f in diff]
         if fields:
             # A plain UPDATE: it does not wait for its row count, so in a
-            # pipeline it travels with the audit event and the commit.
+            # pipeline it travels with the audit event and the commit, and
+            # with the event it is one statement.
             row_update(outpost, fields)
         if "providers" in diff:
             through = Outpost.providers.through
