@@ -1,6 +1,7 @@
 """The ASGI entry point: HTTP for the API, admin and docs, and the agents'
 websocket, on one port."""
 
+import gc
 import os
 
 from channels.routing import ProtocolTypeRouter, URLRouter
@@ -23,9 +24,8 @@ from outposts.services.notify import BindEventLoop  # noqa: E402
 # websocket, so a cross-site page cannot ride on a user's session here; an
 # Origin check would only turn away agents, which send no Origin.
 #
-# HTTP requests run Django's WSGI handler on a fixed pool of threads: each
-# thread keeps its database connection, and no thread is started per request
-# as Django's ASGI handler does.
+# HTTP requests run Django's WSGI handler on a fixed pool of threads: no
+# thread is started per request as Django's ASGI handler does.
 http_application = WSGIBridge(get_wsgi_application(), threads=settings.HTTP_THREADS)
 application = BindEventLoop(
     ProtocolTypeRouter(
@@ -35,3 +35,9 @@ application = BindEventLoop(
         }
     )
 )
+
+# Everything loaded so far (Django, the apps, their modules) lives as long as
+# the process: frozen, the collector no longer walks it on every full
+# collection, which otherwise stalls a request now and then.
+gc.collect()
+gc.freeze()

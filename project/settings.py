@@ -150,8 +150,11 @@ WHITENOISE_USE_FINDERS = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Threads per server process that run HTTP requests.
-HTTP_THREADS = int(os.environ.get("OUTPOSTS_HTTP_THREADS", "8"))
+# Threads per server process that run HTTP requests. Requests hold the GIL
+# for most of their time, so two per process keep a core busy while the other
+# waits on the database; more only make requests wait on each other for the
+# GIL in no fair order, which shows as a long tail of slow responses.
+HTTP_THREADS = int(os.environ.get("OUTPOSTS_HTTP_THREADS", "2"))
 
 # Request bodies above this size are refused with 413 before they are read.
 MAX_REQUEST_BODY = 1024 * 1024

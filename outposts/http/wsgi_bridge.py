@@ -6,7 +6,8 @@ and collects the whole response, and the loop sends it. A general-purpose
 bridge instead lets the thread pull the body and push each part of the
 response through the loop, a cross-thread wait for every step; for an API
 whose requests and responses are small, those waits cost more than the
-request itself. Each thread keeps its database connection across requests.
+request itself. On PostgreSQL the threads take their database connections
+from a pool per process.
 """
 
 import asyncio
