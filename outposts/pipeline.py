@@ -2,25 +2,20 @@
 
 In psycopg's pipeline mode a statement whose result nobody reads yet is only
 queued; the queue goes out, and its results come back, together at the next
-point that needs one: a fetch, or the commit. A write of one outpost then
-costs one round trip for its read under lock and one for its UPDATE, its
-audit INSERT and the COMMIT together, so the row lock is held for one round
-trip where it was held for three. Other databases run the statements one by
-one, as usual.
+point that needs one: a fetch, or the end of the block. A locked write of one
+outpost then costs a round trip for its BEGIN, one for its read under lock
+(with its providers), one for its UPDATE and audit INSERT, and one for the
+COMMIT. Other databases run the statements one by one, as usual.
+
+The pipeline is opened inside the transaction, not around it: psycopg
+synchronises with the server whenever the connection's transaction mode
+changes in pipeline mode, which would add two round trips more.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
-
-
-@contextmanager
-def _pipeline(connection) -> Iterator[None]:
-    # Errors surface when the queue is sent, outside any cursor; they are
-    # turned into Django's exceptions here as a cursor would turn them.
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
 
 
 @contextmanager
@@ -36,13 +31,14 @@ def atomic_pipelined(using: str | None = None) -> Iterator[None]:
         # A caller further up is pipelining already.
         with transaction.atomic(using=using):
             yield
-    elif connection.in_atomic_block:
-        # Inside a savepoint the queue is sent before the savepoint is
-        # released, so an error in it rolls the savepoint back as it should.
-        with transaction.atomic(using=using), _pipeline(connection):
-            yield
-    else:
-        # The COMMIT joins the queue; an error anywhere in it fails the
-        # commit, which Django answers with a rollback.
-        with _pipeline(connection), transaction.atomic(using=using):
-            yield
+        return
+    # The queue is sent before the block commits or releases its savepoint,
+    # so an error in it rolls the block back as it should. Errors surface
+    # when the queue is sent, outside any cursor; they are turned into
+    # Django's exceptions here as a cursor would turn them.
+    with (
+        transaction.atomic(using=using),
+        connection.wrap_database_errors,
+        connection.connection.pipeline(),
+    ):
+        yield

@@ -24,7 +24,7 @@ from outposts.models import (
     RACProvider,
     RadiusProvider,
 )
-from outposts.rows import row_values
+from outposts.rows import ROW_VERSION_SQL, row_values
 
 # In the order of Provider.kind_accessors.
 PROVIDER_KINDS: tuple[type[Provider], ...] = (
@@ -97,6 +97,10 @@ def providers_by_outpost(outpost_ids: Iterable[UUID]) -> dict[str, list[Provider
         rows = _postgres_rows(outpost_ids)
     else:
         rows = _portable_rows(outpost_ids)
+    return _index_rows(rows)
+
+
+def _index_rows(rows: Iterable[tuple]) -> dict[str, list[ProviderRow]]:
     shaped: dict[int, ProviderRow] = {}
     result: dict[str, list[ProviderRow]] = defaultdict(list)
     for row in rows:
@@ -247,10 +251,21 @@ def _portable_rows(outpost_ids: list[UUID]) -> list[tuple]:
     return [(str(row[0]), *row[1:], mappings.get(row[1], [])) for row in rows]
 
 
+class OutpostRead(NamedTuple):
+    outpost: Outpost
+    # The version of the row, for `row_update_if_unchanged`; empty where the
+    # row was read under its lock.
+    version: str
+    # As `providers_by_outpost` gives them; None where they were not read.
+    providers: dict[str, list[ProviderRow]] | None
+
+
 @cache
-def _outpost_for_update_sql(lock: bool) -> str:
+def _outpost_sql(lock: bool, version: bool) -> str:
     meta = Outpost._meta
     columns = ", ".join(f'"{field.column}"' for field in meta.concrete_fields)
+    if version:
+        columns += f", {ROW_VERSION_SQL}"
     # SQLite has no row locks: a write transaction locks the whole database.
     return (
         f'SELECT {columns} FROM "{meta.db_table}" '
@@ -258,24 +273,48 @@ def _outpost_for_update_sql(lock: bool) -> str:
     )
 
 
-def outpost_for_update(pk: UUID) -> Outpost | None:
-    """The outpost `pk`, its row locked until the transaction ends.
+def _outpost_read(sql: str, pk: UUID, with_providers: bool) -> OutpostRead | None:
+    key = Outpost._meta.pk.get_db_prep_value(pk, connection)
+    providers = None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key])
+        if with_providers and connection.vendor == "postgresql":
+            # Sent before the row is fetched: in a pipeline, one round trip.
+            with connection.cursor() as provider_cursor:
+                provider_cursor.execute(_postgres_sql(single=True), [key])
+                row = cursor.fetchone()
+                providers = _index_rows(provider_cursor.fetchall())
+        else:
+            row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = Outpost._meta.concrete_fields
+    width = len(fields)
+    outpost = Outpost.from_db(
+        connection.alias,
+        [field.attname for field in fields],
+        row_values(fields, row[:width], connection.alias),
+    )
+    if with_providers and providers is None:
+        providers = providers_by_outpost([outpost.pk])
+    return OutpostRead(outpost, row[width] if len(row) > width else "", providers)
+
+
+def outpost_for_update(pk: UUID, *, with_providers: bool = False) -> OutpostRead | None:
+    """The outpost `pk`, its row locked until the transaction ends, and with
+    `with_providers` its providers.
 
     The statement is written once rather than compiled by the ORM for every
     write: the lock is held from here to the commit, and time spent building
     queries in that window is time every other writer of the row waits.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _outpost_for_update_sql(connection.features.has_select_for_update),
-            [Outpost._meta.pk.get_db_prep_value(pk, connection)],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    fields = Outpost._meta.concrete_fields
-    return Outpost.from_db(
-        connection.alias,
-        [field.attname for field in fields],
-        row_values(fields, row, connection.alias),
-    )
+    lock = connection.features.has_select_for_update
+    return _outpost_read(_outpost_sql(lock, version=False), pk, with_providers)
+
+
+def outpost_versioned(pk: UUID) -> OutpostRead | None:
+    """The outpost `pk` without a lock, the version of its row, and its
+    providers. PostgreSQL only; the two queries go in one round trip."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        return _outpost_read(_outpost_sql(lock=False, version=True), pk, True)

@@ -75,6 +75,10 @@ def write(client, method: str, outpost, make_provider):
         return client.post(URL, {**body, "name": "new"})
     if method == "delete":
         return client.delete(f"{URL}{outpost.pk}/")
+    if method == "patch-fields":
+        # Only fields a write may change without the row lock.
+        fields = {"name": "renamed", "config": {"log_level": "info"}}
+        return client.patch(f"{URL}{outpost.pk}/", fields)
     return getattr(client, method)(f"{URL}{outpost.pk}/", body)
 
 
@@ -82,7 +86,7 @@ def write(client, method: str, outpost, make_provider):
     ("sqlstate", "status", "body"),
     [("P0001", 500, SERVER_ERROR), ("08006", 503, UNAVAILABLE)],
 )
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "patch-fields", "delete"])
 def test_database_error_at_the_audit_event_rolls_back_the_write(
     failing_client, outpost, make_provider, method, sqlstate, status, body
 ):

@@ -93,6 +93,37 @@ def test_eight_patches_of_providers_end_with_one_clients_list(server, providers)
     assert [row[0] for row in granted] == final["providers"]
 
 
+def test_eight_renames_are_audited_one_after_another(server, providers):
+    with server.client() as client:
+        outpost = outpost_create(client, "race-rename", [providers[0]])
+    url = f"{URL}{outpost['pk']}/"
+    names = [f"race-rename-{i}" for i in range(8)]
+
+    results = in_parallel(
+        server,
+        [lambda c, name=name: c.patch(url, json={"name": name}) for name in names],
+    )
+
+    assert [r.status_code for r in results] == [200] * 8
+    assert sorted(r.json()["name"] for r in results) == names
+    # Each change was made against the name the one before it left, so the
+    # audit log is a single chain from the first name to the stored one.
+    changes = query(
+        server,
+        "SELECT context->'diff'->'name'->>'previous_value', "
+        "context->'diff'->'name'->>'new_value' FROM outposts_event "
+        "WHERE context->'model'->>'pk' = %s AND action = 'model_updated' "
+        "ORDER BY created",
+        outpost["pk"],
+    )
+    assert len(changes) == 8
+    assert changes[0][0] == "race-rename"
+    for before, after in zip(changes, changes[1:], strict=False):
+        assert after[0] == before[1]
+    with server.client() as client:
+        assert client.get(url).json()["name"] == changes[-1][1]
+
+
 def test_two_creates_with_one_name_give_201_and_400(server, providers):
     for round_ in range(ROUNDS):
         name = f"race-create-{round_}"

@@ -1,5 +1,8 @@
 """Turning a lost uniqueness race into the validation error a client expects."""
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
@@ -9,6 +12,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.utils.field_mapping import get_unique_error_message
 
 from outposts.pipeline import atomic_pipelined
+from outposts.rows import RowChanged
 
 
 def _violated_field(model, exc: IntegrityError):
@@ -65,13 +69,51 @@ def save_checking_unique(serializer: Serializer) -> Any:
         raise_unique_violation(serializer, exc)
 
 
+class RecentRaces:
+    """The objects whose writes without the row lock lost a race lately.
+
+    Where several writers keep changing one row, nearly every write without
+    the lock finds the row changed and is made again under it: the first
+    attempt is work thrown away. For `seconds` after a lost race, writes of
+    that object take the lock at once. Kept per process, for at most `size`
+    objects.
+    """
+
+    def __init__(self, seconds: float, size: int = 1024) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._until: dict[Any, float] = {}
+        self._lock = threading.Lock()
+
+    def lost(self, key: Any) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._until) >= self.size:
+                self._until = {k: t for k, t in self._until.items() if t > now}
+                if len(self._until) >= self.size:
+                    self._until.clear()
+            self._until[key] = now + self.seconds
+
+    def recent(self, key: Any) -> bool:
+        until = self._until.get(key)
+        return until is not None and until > time.monotonic()
+
+
 def update_locked(
-    view, request: Request, *, partial: bool, pipelined: bool = False
+    view,
+    request: Request,
+    *,
+    partial: bool,
+    read: Callable[[], tuple[Any, dict[str, Any]]] | None = None,
+    pipelined: bool = False,
 ) -> Serializer:
     """Validate and save a change to the object `view` looks up, in one
-    transaction that holds the object's row lock from the read to the commit
-    (the view's queryset selects it FOR UPDATE for writes), so concurrent
-    writes to one object are serialised.
+    transaction that holds the object's row lock from the read to the
+    commit (the view's queryset selects it FOR UPDATE for writes), so
+    concurrent writes to one object are serialised.
+
+    `read()`, if given, reads and locks the object instead, and gives what
+    to add to the serializer's context with it.
 
     `pipelined` sends the transaction's statements through
     `atomic_pipelined`; the serializer's save must then not depend on the
@@ -85,9 +127,45 @@ def update_locked(
         prevalidate()
     try:
         with atomic_pipelined() if pipelined else transaction.atomic():
-            serializer.instance = view.get_object()
+            if read is None:
+                serializer.instance = view.get_object()
+            else:
+                serializer.instance, context = read()
+                serializer.context.update(context)
             serializer.is_valid(raise_exception=True)
             serializer.save()
     except IntegrityError as exc:
         raise_unique_violation(serializer, exc)
+    return serializer
+
+
+def update_versioned(
+    view,
+    request: Request,
+    *,
+    partial: bool,
+    read: Callable[[], tuple[Any, dict[str, Any]]],
+) -> Serializer | None:
+    """Validate and save a change to an object read without its row lock.
+
+    `read()` gives the object and what to add to the serializer's context,
+    the version of the object's row (`row_version`) among it; the
+    serializer's save passes the version to a write that applies only if
+    the row is still that version. When it is not (another write came
+    between), nothing was written and None is returned: the caller makes
+    the change again with `update_locked`, against what is stored now.
+
+    A write that is not raced costs no transaction of its own and holds no
+    lock while it is validated.
+    """
+    serializer = view.get_serializer(data=request.data, partial=partial)
+    serializer.instance, context = read()
+    serializer.context.update(context)
+    serializer.is_valid(raise_exception=True)
+    try:
+        serializer.save()
+    except IntegrityError as exc:
+        raise_unique_violation(serializer, exc)
+    except RowChanged:
+        return None
     return serializer

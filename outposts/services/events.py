@@ -23,6 +23,20 @@ def event_record(
     diff: dict[str, Any] | None = None,
 ) -> Event:
     """Write one audit event for `instance` in the caller's transaction."""
+    event = event_build(action, instance, request=request, user=user, diff=diff)
+    row_insert(event)
+    return event
+
+
+def event_build(
+    action: EventAction,
+    instance: models.Model,
+    *,
+    request=None,
+    user=None,
+    diff: dict[str, Any] | None = None,
+) -> Event:
+    """The audit event for `instance`, not saved yet."""
     if user is None and request is not None:
         user = getattr(request, "user", None)
     context: dict[str, Any] = {
@@ -45,8 +59,6 @@ def event_record(
     actor = {}
     if user is not None and user.is_authenticated:
         actor = {"username": user.get_username(), "pk": user.pk}
-    event = Event(
+    return Event(
         action=action, user=actor, client_ip=client_ip(request), context=context
     )
-    row_insert(event)
-    return event

@@ -1,8 +1,12 @@
 """Small shapes shared by several resources."""
 
 import copy
+from collections.abc import Mapping
 
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
+from rest_framework.utils.serializer_helpers import BindingDict
 
 # Unique text is indexed, and an index entry holds at most about 2700 bytes;
 # 255 characters fit whatever they are. Checked by a plain validator so the
@@ -80,12 +84,48 @@ class PrototypeFieldsMixin:
     `ModelSerializer` works its fields out of the model on every instance,
     which cost a write more than validating it. The copies are made as DRF
     copies declared fields, so each instance still binds fields of its own.
+
+    Validation copies only the fields it runs: the writable ones, and of
+    those, for a partial update, only the ones the request sends (any other
+    is skipped by DRF without a look at the field's settings). The whole set
+    is copied only where something asks for `fields`.
     """
 
-    def get_fields(self):
+    def _prototype(self) -> dict[str, serializers.Field]:
         cls = type(self)
         prototype = cls.__dict__.get("_prototype_fields")
         if prototype is None:
             prototype = super().get_fields()
             cls._prototype_fields = prototype
-        return copy.deepcopy(prototype)
+        return prototype
+
+    def get_fields(self):
+        return copy.deepcopy(self._prototype())
+
+    @property
+    def _writable_fields(self):
+        if "fields" in self.__dict__:
+            # Built already: those are the instance's fields.
+            yield from super()._writable_fields
+            return
+        data = getattr(self, "initial_data", None)
+        sent = None
+        if self.partial and isinstance(data, Mapping) and not html.is_html_input(data):
+            sent = data.keys()
+        copies = self.__dict__.get("_field_copies")
+        if copies is None:
+            copies = self._field_copies = BindingDict(self)
+        for name, field in self._prototype().items():
+            if field.read_only or (sent is not None and name not in sent):
+                continue
+            if name not in copies:
+                copies[name] = copy.deepcopy(field)
+            yield copies[name]
+
+    def _read_only_defaults(self):
+        if not any(
+            field.read_only and field.default is not empty
+            for field in self._prototype().values()
+        ):
+            return {}
+        return super()._read_only_defaults()

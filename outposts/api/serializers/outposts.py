@@ -129,10 +129,16 @@ class OutpostSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
         # Uniqueness is left to the database on the way to a successful write,
         # and checked here only when a response reports errors anyway.
         extra_kwargs = {
-            "name": {"validators": []},
+            "name": {"validators": [text_length_check]},
             "type": {"required": True},
-            "managed": {"allow_blank": False, "required": False, "validators": []},
+            "managed": {
+                "allow_blank": False,
+                "required": False,
+                "validators": [text_length_check],
+            },
         }
+        # No rule spans several fields but those `to_internal_value` checks.
+        validators = []
 
     def provider_rows(self, outpost: Outpost) -> list[ProviderRow]:
         """The outpost's providers, from the page-wide index the view loaded."""
@@ -142,12 +148,6 @@ class OutpostSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
                 [outpost.pk]
             )
         return index.get(str(outpost.pk), [])
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["name"].validators.append(text_length_check)
-        fields["managed"].validators.append(text_length_check)
-        return fields
 
     def to_representation(self, outpost: Outpost) -> dict[str, Any]:
         # Built by hand: the declared fields serve validation and the schema,
@@ -292,7 +292,10 @@ class OutpostSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
             current = self.provider_rows(instance)
             changes["_current_providers"] = {provider.pk for provider in current}
         self.diff = outpost_update(
-            instance, changes=changes, request=self.context.get("request")
+            instance,
+            changes=changes,
+            request=self.context.get("request"),
+            version=self.context.get("row_version"),
         )
         return instance
 
