@@ -8,18 +8,16 @@ per call. They send no model signals: callers use them where none is wanted.
 
 Inside `joined_writes()`, the writes go to PostgreSQL as one statement (the
 others as data-modifying `WITH` clauses of the last), which the database
-parses, plans and acknowledges once. `row_update_if_unchanged` is the same
-kind of statement for a write made without holding the row's lock: it
-applies only if the row is still the version that was read.
+parses, plans and acknowledges once.
 """
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Field, Model
 
 
@@ -121,88 +119,6 @@ def row_update(obj: Model, names: list[str], using: str = "default") -> None:
     ]
     values.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
     _execute(connection, sql, values)
-
-
-@cache
-def _insert_select_sql(model: type[Model], using: str) -> tuple[str, tuple[Field, ...]]:
-    # Selected values take no type from the column they go to, as listed
-    # ones do; each is cast to its column's type instead.
-    connection = connections[using]
-    fields = tuple(model._meta.concrete_fields)
-    columns = ", ".join(_quote(using, field.column) for field in fields)
-    values = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
-    table = _quote(using, model._meta.db_table)
-    return f"INSERT INTO {table} ({columns}) SELECT {values} FROM ", fields
-
-
-class RowChanged(Exception):
-    """A row is no longer the version that a write made without its lock
-    was based on; nothing was written."""
-
-
-# What a SELECT of a row adds to read the version `row_update_if_unchanged`
-# compares (PostgreSQL).
-ROW_VERSION_SQL = "xmin::text"
-
-
-def row_update_if_unchanged(
-    obj: Model,
-    names: list[str],
-    version: str,
-    *,
-    then_insert: Sequence[Model] = (),
-    using: str = "default",
-) -> bool:
-    """UPDATE the columns of `names` of `obj`'s row, and INSERT each object of
-    `then_insert`, only if the row is still at `version`; return whether
-    they were applied.
-
-    `version` is what `ROW_VERSION_SQL` read with the row: PostgreSQL's
-    `xmin`, the transaction that wrote the row's current version, which
-    every UPDATE changes and a lock does not. The UPDATE and the INSERTs are
-    one statement, so they are applied together or not at all, in their own
-    transaction unless the caller is in one. PostgreSQL only.
-    """
-    connection = connections[using]
-    update_sql, fields = _update_sql(type(obj), tuple(names), using)
-    values = [
-        field.get_db_prep_save(getattr(obj, field.attname), connection)
-        for field in fields
-    ]
-    values.append(obj._meta.pk.get_db_prep_value(obj.pk, connection))
-    values.append(version)
-    guarded = f"{update_sql} AND xmin = %s::xid"
-    statements = []
-    for other in then_insert:
-        insert_sql, insert_fields = _insert_select_sql(type(other), using)
-        statements.append(f"{insert_sql}w0")
-        values.extend(
-            field.get_db_prep_save(field.pre_save(other, add=True), connection)
-            for field in insert_fields
-        )
-    if statements:
-        *leading, last = statements
-        clauses = [f"w0 AS ({guarded} RETURNING 1)"]
-        clauses += [f"w{index} AS ({sql})" for index, sql in enumerate(leading, 1)]
-        sql = f"WITH {', '.join(clauses)} {last}"
-    else:
-        sql = guarded
-    # Inside the caller's transaction a savepoint keeps a failed statement
-    # (a taken unique value) from spoiling the rest of it; on its own the
-    # statement is a transaction already.
-    with (
-        transaction.atomic(using=using)
-        if connection.in_atomic_block
-        else nullcontext(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql, values)
-        applied = cursor.rowcount == 1
-    if applied:
-        for other in then_insert:
-            other._state.adding = False
-            other._state.db = using
-    return applied
 
 
 @cache

@@ -24,7 +24,7 @@ from outposts.models import (
     RACProvider,
     RadiusProvider,
 )
-from outposts.rows import ROW_VERSION_SQL, row_values
+from outposts.rows import row_values
 
 # In the order of Provider.kind_accessors.
 PROVIDER_KINDS: tuple[type[Provider], ...] = (
@@ -97,10 +97,10 @@ def providers_by_outpost(outpost_ids: Iterable[UUID]) -> dict[str, list[Provider
         rows = _postgres_rows(outpost_ids)
     else:
         rows = _portable_rows(outpost_ids)
-    return _index_rows(rows)
+    return index_provider_rows(rows)
 
 
-def _index_rows(rows: Iterable[tuple]) -> dict[str, list[ProviderRow]]:
+def index_provider_rows(rows: Iterable[tuple]) -> dict[str, list[ProviderRow]]:
     shaped: dict[int, ProviderRow] = {}
     result: dict[str, list[ProviderRow]] = defaultdict(list)
     for row in rows:
@@ -160,7 +160,7 @@ def _table(model: type[Model]) -> str:
 
 
 @cache
-def _postgres_sql(single: bool = False) -> str:
+def provider_rows_sql(single: bool = False) -> str:
     """The provider query for PostgreSQL, with table names from the models.
 
     `single` asks for one outpost by equality rather than a list: PostgreSQL
@@ -214,7 +214,7 @@ def _postgres_rows(outpost_ids: list[UUID]) -> list[tuple]:
     single = len(outpost_ids) == 1
     with connection.cursor() as cursor:
         cursor.execute(
-            _postgres_sql(single), [outpost_ids[0] if single else outpost_ids]
+            provider_rows_sql(single), [outpost_ids[0] if single else outpost_ids]
         )
         return cursor.fetchall()
 
@@ -253,51 +253,19 @@ def _portable_rows(outpost_ids: list[UUID]) -> list[tuple]:
 
 class OutpostRead(NamedTuple):
     outpost: Outpost
-    # The version of the row, for `row_update_if_unchanged`; empty where the
-    # row was read under its lock.
-    version: str
     # As `providers_by_outpost` gives them; None where they were not read.
     providers: dict[str, list[ProviderRow]] | None
 
 
 @cache
-def _outpost_sql(lock: bool, version: bool) -> str:
+def _outpost_for_update_sql(lock: bool) -> str:
     meta = Outpost._meta
     columns = ", ".join(f'"{field.column}"' for field in meta.concrete_fields)
-    if version:
-        columns += f", {ROW_VERSION_SQL}"
     # SQLite has no row locks: a write transaction locks the whole database.
     return (
         f'SELECT {columns} FROM "{meta.db_table}" '
         f'WHERE "{meta.pk.column}" = %s{" FOR UPDATE" if lock else ""}'
     )
-
-
-def _outpost_read(sql: str, pk: UUID, with_providers: bool) -> OutpostRead | None:
-    key = Outpost._meta.pk.get_db_prep_value(pk, connection)
-    providers = None
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
-        if with_providers and connection.vendor == "postgresql":
-            # Sent before the row is fetched: in a pipeline, one round trip.
-            with connection.cursor() as provider_cursor:
-                provider_cursor.execute(_postgres_sql(single=True), [key])
-                row = cursor.fetchone()
-                providers = _index_rows(provider_cursor.fetchall())
-        else:
-            row = cursor.fetchone()
-    if row is None:
-        return None
-    fields = Outpost._meta.concrete_fields
-    width = len(fields)
-    outpost = Outpost.from_db(
-        connection.alias,
-        [field.attname for field in fields],
-        row_values(fields, row[:width], connection.alias),
-    )
-    if with_providers and providers is None:
-        providers = providers_by_outpost([outpost.pk])
-    return OutpostRead(outpost, row[width] if len(row) > width else "", providers)
 
 
 def outpost_for_update(pk: UUID, *, with_providers: bool = False) -> OutpostRead | None:
@@ -308,13 +276,28 @@ def outpost_for_update(pk: UUID, *, with_providers: bool = False) -> OutpostRead
     write: the lock is held from here to the commit, and time spent building
     queries in that window is time every other writer of the row waits.
     """
-    lock = connection.features.has_select_for_update
-    return _outpost_read(_outpost_sql(lock, version=False), pk, with_providers)
-
-
-def outpost_versioned(pk: UUID) -> OutpostRead | None:
-    """The outpost `pk` without a lock, the version of its row, and its
-    providers. PostgreSQL only; the two queries go in one round trip."""
-    connection.ensure_connection()
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        return _outpost_read(_outpost_sql(lock=False, version=True), pk, True)
+    key = Outpost._meta.pk.get_db_prep_value(pk, connection)
+    providers = None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _outpost_for_update_sql(connection.features.has_select_for_update), [key]
+        )
+        if with_providers and connection.vendor == "postgresql":
+            # Sent before the row is fetched: in a pipeline, one round trip.
+            with connection.cursor() as provider_cursor:
+                provider_cursor.execute(provider_rows_sql(single=True), [key])
+                row = cursor.fetchone()
+                providers = index_provider_rows(provider_cursor.fetchall())
+        else:
+            row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = Outpost._meta.concrete_fields
+    outpost = Outpost.from_db(
+        connection.alias,
+        [field.attname for field in fields],
+        row_values(fields, row, connection.alias),
+    )
+    if with_providers and providers is None:
+        providers = providers_by_outpost([outpost.pk])
+    return OutpostRead(outpost, providers)

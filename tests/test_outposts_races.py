@@ -1,13 +1,14 @@
-"""A change to an outpost made without its row lock, raced by another write
-between its read and its write: it is made again under the lock, against
-what the other write left, and the audit log shows both in order."""
+"""A change to an outpost's own fields is written in one statement that finds
+its diff against the row as stored when the statement runs: a write that
+lands between the request's validation and its statement is neither lost
+nor misreported in the audit log."""
 
 import pytest
 from django.db import connection
 
 from outposts.api.viewsets import outposts as outposts_view
 from outposts.models import Event, EventAction, Outpost
-from outposts.selectors import outpost_versioned
+from outposts.services.outpost_fields import outpost_fields_update
 
 URL = "/api/v3/outposts/instances/"
 
@@ -16,29 +17,32 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def raced(monkeypatch):
-    """Make every unlocked read of an outpost followed by another writer's
-    rename of it, committed before the write that read it."""
-    reads = []
+    """Another writer renames the outpost and changes its config after each
+    request is validated, just before the request's own statement."""
+    races = []
 
-    def read_then_raced(pk):
-        found = outpost_versioned(pk)
-        reads.append(pk)
-        Outpost.objects.filter(pk=pk).update(name=f"{found.outpost.name}-raced")
-        return found
+    def raced_update(pk, changes, **kwargs):
+        stored = Outpost.objects.get(pk=pk)
+        Outpost.objects.filter(pk=pk).update(
+            name=f"{stored.name}-raced", config={"by": "other"}
+        )
+        races.append(pk)
+        return outpost_fields_update(pk, changes, **kwargs)
 
-    monkeypatch.setattr(outposts_view, "outpost_versioned", read_then_raced)
-    monkeypatch.setattr(outposts_view, "RACES", outposts_view.RecentRaces(60))
-    return reads
+    monkeypatch.setattr(outposts_view, "outpost_fields_update", raced_update)
+    return races
 
 
 def updates_of(outpost: Outpost) -> list[dict]:
     events = Event.objects.filter(
         action=EventAction.MODEL_UPDATED, context__model__pk=str(outpost.pk)
     ).order_by("created")
-    return [event.context["diff"] for event in events]
+    return [event.context for event in events]
 
 
-def test_a_raced_change_is_made_again_under_the_lock(admin_client, make_outpost, raced):
+def test_a_change_keeps_what_a_write_before_it_changed(
+    admin_client, make_outpost, raced
+):
     assert connection.vendor == "postgresql"
     outpost = make_outpost(name="first", config={"log_level": "info"})
 
@@ -47,25 +51,26 @@ def test_a_raced_change_is_made_again_under_the_lock(admin_client, make_outpost,
     )
 
     assert response.status_code == 200
-    # The response and the row show the other writer's name with this
-    # request's config: nothing the other write did was lost.
+    assert raced == [outpost.pk]
+    # The other writer's name stays, with this request's config, in the
+    # response and in the row.
     assert response.json()["name"] == "first-raced"
     assert response.json()["config"] == {"log_level": "debug"}
     stored = Outpost.objects.get(pk=outpost.pk)
     assert (stored.name, stored.config) == ("first-raced", {"log_level": "debug"})
-    # One event, written by the locked attempt: the unlocked one wrote none.
-    assert updates_of(outpost) == [
-        {
-            "config": {
-                "previous_value": {"log_level": "info"},
-                "new_value": {"log_level": "debug"},
-            }
+    # The diff starts from the config the other writer left, and the event
+    # names the outpost as it is now.
+    [context] = updates_of(outpost)
+    assert context["diff"] == {
+        "config": {
+            "previous_value": {"by": "other"},
+            "new_value": {"log_level": "debug"},
         }
-    ]
-    assert len(raced) == 1
+    }
+    assert context["model"]["name"] == "first-raced"
 
 
-def test_a_raced_rename_is_checked_against_the_name_stored_now(
+def test_a_change_to_what_a_write_before_it_wrote_is_audited_against_it(
     admin_client, make_outpost, raced
 ):
     outpost = make_outpost(name="second")
@@ -75,40 +80,53 @@ def test_a_raced_rename_is_checked_against_the_name_stored_now(
     )
 
     assert response.status_code == 200
-    assert updates_of(outpost) == [
-        {"name": {"previous_value": "second-raced", "new_value": "chosen"}}
-    ]
+    [context] = updates_of(outpost)
+    assert context["diff"] == {
+        "name": {"previous_value": "second-raced", "new_value": "chosen"}
+    }
+    assert context["model"]["name"] == "chosen"
 
 
-def test_an_outpost_that_lost_a_race_is_then_written_under_the_lock(
-    admin_client, make_outpost, raced
-):
-    outpost = make_outpost(name="third")
-    url = f"{URL}{outpost.pk}/"
+def test_a_change_to_the_values_stored_writes_nothing(admin_client, make_outpost):
+    outpost = make_outpost(name="same", config={"log_level": "info"})
 
-    admin_client.patch(url, {"config": {"a": 1}}, format="json")
-    response = admin_client.patch(url, {"config": {"b": 2}}, format="json")
+    response = admin_client.patch(
+        f"{URL}{outpost.pk}/",
+        {"name": "same", "config": {"log_level": "info"}},
+        format="json",
+    )
 
     assert response.status_code == 200
-    assert response.json()["config"] == {"b": 2}
-    # Only the first request tried without the lock.
-    assert len(raced) == 1
+    assert response.json()["name"] == "same"
+    assert updates_of(outpost) == []
 
 
-def test_an_unraced_change_is_one_read_and_one_write(
-    admin_client, make_outpost, django_assert_num_queries
+def test_a_change_is_one_round_trip_after_the_token(
+    admin_client, make_outpost, make_provider, django_assert_num_queries
 ):
-    outpost = make_outpost(name="fourth", providers=[])
+    outpost = make_outpost(name="fourth", providers=[make_provider()])
 
-    # token, the row with its version, its providers, and the update with
-    # its audit event in one statement
-    with django_assert_num_queries(4):
+    # token, then the write with its event in one statement and the
+    # outpost's providers, sent together
+    with django_assert_num_queries(3):
         response = admin_client.patch(
             f"{URL}{outpost.pk}/", {"name": "fifth"}, format="json"
         )
 
     assert response.status_code == 200
-    assert Outpost.objects.get(pk=outpost.pk).name == "fifth"
-    assert updates_of(outpost) == [
-        {"name": {"previous_value": "fourth", "new_value": "fifth"}}
-    ]
+    assert len(response.json()["providers_obj"]) == 1
+    assert updates_of(outpost)[0]["diff"] == {
+        "name": {"previous_value": "fourth", "new_value": "fifth"}
+    }
+
+
+def test_a_missing_outpost_is_left_to_the_locked_path(admin_client):
+    missing = "00000000-0000-4000-8000-000000000000"
+
+    response = admin_client.patch(f"{URL}{missing}/", {"name": "x"}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "No Outpost matches the given query.",
+        "code": "not_found",
+    }

@@ -1,7 +1,5 @@
 """Turning a lost uniqueness race into the validation error a client expects."""
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -12,7 +10,6 @@ from rest_framework.serializers import Serializer
 from rest_framework.utils.field_mapping import get_unique_error_message
 
 from outposts.pipeline import atomic_pipelined
-from outposts.rows import RowChanged
 
 
 def _violated_field(model, exc: IntegrityError):
@@ -69,36 +66,6 @@ def save_checking_unique(serializer: Serializer) -> Any:
         raise_unique_violation(serializer, exc)
 
 
-class RecentRaces:
-    """The objects whose writes without the row lock lost a race lately.
-
-    Where several writers keep changing one row, nearly every write without
-    the lock finds the row changed and is made again under it: the first
-    attempt is work thrown away. For `seconds` after a lost race, writes of
-    that object take the lock at once. Kept per process, for at most `size`
-    objects.
-    """
-
-    def __init__(self, seconds: float, size: int = 1024) -> None:
-        self.seconds = seconds
-        self.size = size
-        self._until: dict[Any, float] = {}
-        self._lock = threading.Lock()
-
-    def lost(self, key: Any) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._until) >= self.size:
-                self._until = {k: t for k, t in self._until.items() if t > now}
-                if len(self._until) >= self.size:
-                    self._until.clear()
-            self._until[key] = now + self.seconds
-
-    def recent(self, key: Any) -> bool:
-        until = self._until.get(key)
-        return until is not None and until > time.monotonic()
-
-
 def update_locked(
     view,
     request: Request,
@@ -136,36 +103,4 @@ def update_locked(
             serializer.save()
     except IntegrityError as exc:
         raise_unique_violation(serializer, exc)
-    return serializer
-
-
-def update_versioned(
-    view,
-    request: Request,
-    *,
-    partial: bool,
-    read: Callable[[], tuple[Any, dict[str, Any]]],
-) -> Serializer | None:
-    """Validate and save a change to an object read without its row lock.
-
-    `read()` gives the object and what to add to the serializer's context,
-    the version of the object's row (`row_version`) among it; the
-    serializer's save passes the version to a write that applies only if
-    the row is still that version. When it is not (another write came
-    between), nothing was written and None is returned: the caller makes
-    the change again with `update_locked`, against what is stored now.
-
-    A write that is not raced costs no transaction of its own and holds no
-    lock while it is validated.
-    """
-    serializer = view.get_serializer(data=request.data, partial=partial)
-    serializer.instance, context = read()
-    serializer.context.update(context)
-    serializer.is_valid(raise_exception=True)
-    try:
-        serializer.save()
-    except IntegrityError as exc:
-        raise_unique_violation(serializer, exc)
-    except RowChanged:
-        return None
     return serializer

@@ -21,13 +21,8 @@ from outposts.models import (
     OutpostType,
     Provider,
 )
-from outposts.rows import (
-    RowChanged,
-    joined_writes,
-    row_update,
-    row_update_if_unchanged,
-)
-from outposts.services.events import event_build, event_record
+from outposts.rows import joined_writes, row_update
+from outposts.services.events import event_record
 from outposts.services.notify import outposts_notify
 from outposts.services.object_permissions import object_permissions_delete
 from outposts.services.tokens import token_issue, user_ensure
@@ -152,19 +147,12 @@ def outpost_update(
     changes: dict[str, Any],
     request=None,
     user=None,
-    version: str | None = None,
 ) -> dict[str, Any]:
     """Apply `changes` (model fields and `providers` as ids); return the diff.
 
-    The caller has validated the changes against `outpost`, and either holds
-    its row lock or gives the `version` of the row it read: the write then
-    applies only if the row is still that version, and raises `RowChanged`
-    otherwise, having written nothing. Providers change
-    only under the lock. A write that changes nothing writes nothing: no
-    UPDATE, no event, no notification.
+    The caller holds the row lock and has validated the changes. A write that
+    changes nothing writes nothing: no UPDATE, no event, no notification.
     """
-    if version is not None and "providers" in changes:
-        raise ValueError("Providers are changed only under the row lock.")
     new_providers = changes.pop("providers", None)
     before_providers = changes.pop("_current_providers", None)
     if new_providers is None:
@@ -182,25 +170,13 @@ def outpost_update(
     if not diff:
         return diff
 
-    fields = [f for f in TRACKED_FIELDS if f in diff]
-    if version is not None:
-        event = event_build(
-            EventAction.MODEL_UPDATED, outpost, request=request, user=user, diff=diff
-        )
-        if not row_update_if_unchanged(outpost, fields, version, then_insert=[event]):
-            raise RowChanged
-        outposts_notify([outpost.pk])
-        return diff
-
     with transaction.atomic(savepoint=False), joined_writes():
-        if "providers" in diff and not fields:
-            # The row is written even so: a new version of it tells writes
-            # made without the lock that what they read has changed.
-            fields = ["name"]
-        # A plain UPDATE: it does not wait for its row count, so in a
-        # pipeline it travels with the audit event and the commit, and with
-        # the event it is one statement.
-        row_update(outpost, fields)
+        fields = [f for f in TRACKED_FIELDS if f in diff]
+        if fields:
+            # A plain UPDATE: it does not wait for its row count, so in a
+            # pipeline it travels with the audit event, and with the event it
+            # is one statement.
+            row_update(outpost, fields)
         if "providers" in diff:
             through = Outpost.providers.through
             removed = diff["providers"]["remove"]

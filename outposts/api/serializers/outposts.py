@@ -295,7 +295,6 @@ class OutpostSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
             instance,
             changes=changes,
             request=self.context.get("request"),
-            version=self.context.get("row_version"),
         )
         return instance
 

@@ -1,7 +1,7 @@
 from collections.abc import Mapping
 from uuid import UUID
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ModelViewSet
 
 from outposts.api.filters import OutpostFilterSet
-from outposts.api.permissions import ObjectPermissions, sees_all, visible
+from outposts.api.permissions import ObjectPermissions, perm_name, sees_all, visible
 from outposts.api.serializers.common import UsedBySerializer
 from outposts.api.serializers.outposts import (
     OutpostDefaultConfigSerializer,
@@ -20,29 +20,21 @@ from outposts.api.serializers.outposts import (
 )
 from outposts.api.used_by import outpost_used_by
 from outposts.api.writes import (
-    RecentRaces,
+    raise_unique_violation,
     save_checking_unique,
     update_locked,
-    update_versioned,
 )
 from outposts.config import default_config
 from outposts.models import Outpost, OutpostServiceConnection
-from outposts.selectors import (
-    OutpostRead,
-    outpost_for_update,
-    outpost_versioned,
-    providers_by_outpost,
-)
+from outposts.selectors import OutpostRead, outpost_for_update, providers_by_outpost
 from outposts.services.health import health_list
+from outposts.services.outpost_fields import FIELDS, outpost_fields_update
 from outposts.services.outposts import outpost_delete
 
 LOCKING_ACTIONS = frozenset({"update", "partial_update", "destroy"})
-# The fields a partial update may change without holding the row lock: none
-# of the rules that compare a request with the stored outpost reads its
-# providers for them.
-UNLOCKED_FIELDS = frozenset({"name", "config", "managed", "service_connection"})
-# Outposts whose writes keep racing each other are written under the lock.
-RACES = RecentRaces(seconds=1.0)
+# The fields a partial update may change in one statement, without reading
+# the outpost first (see `outposts.services.outpost_fields`).
+DIRECT_FIELDS = frozenset(FIELDS)
 
 
 def service_connection_queryset():
@@ -135,16 +127,18 @@ class OutpostViewSet(ModelViewSet):
         return self._read(outpost_for_update).outpost
 
     def _read(self, selector, **options) -> OutpostRead:
-        try:
-            pk = UUID(str(self.kwargs[self.lookup_field]))
-        except ValueError:
-            raise Http404 from None
-        found = selector(pk, **options)
+        found = selector(self._lookup_pk(), **options)
         if found is None:
             # The message the ORM lookup of other callers gives.
             raise Http404(f"No {Outpost._meta.object_name} matches the given query.")
         self.check_object_permissions(self.request, found.outpost)
         return found
+
+    def _lookup_pk(self) -> UUID:
+        try:
+            return UUID(str(self.kwargs[self.lookup_field]))
+        except ValueError:
+            raise Http404 from None
 
     def _read_locked(self) -> tuple[Outpost, dict]:
         if not sees_all(self.request.user, Outpost):
@@ -152,23 +146,38 @@ class OutpostViewSet(ModelViewSet):
         found = self._read(outpost_for_update, with_providers=True)
         return found.outpost, {"providers_by_outpost": found.providers}
 
-    def _read_versioned(self) -> tuple[Outpost, dict]:
-        found = self._read(outpost_versioned)
-        return found.outpost, {
-            "providers_by_outpost": found.providers,
-            "row_version": found.version,
-        }
-
-    def _writes_unlocked(self, request: Request, partial: bool) -> bool:
-        """Whether this update may go without the row lock (see `update`)."""
+    def _updates_fields_directly(self, request: Request, partial: bool) -> bool:
+        """Whether this update goes by `outpost_fields_update` (see `update`)."""
+        user = request.user
         return (
             partial
             and connection.vendor == "postgresql"
             and isinstance(request.data, Mapping)
-            and UNLOCKED_FIELDS.issuperset(request.data)
-            and sees_all(request.user, Outpost)
-            and not RACES.recent(self.kwargs[self.lookup_field])
+            and len(request.data) > 0
+            and DIRECT_FIELDS.issuperset(request.data)
+            and sees_all(user, Outpost)
+            and user.has_perm(perm_name(Outpost, "change"))
         )
+
+    def _update_fields(self, request: Request):
+        """The serializer of a change written by `outpost_fields_update`, or
+        None if the outpost is one it leaves to the locked path."""
+        serializer = self.get_serializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        pk = self._lookup_pk()
+        try:
+            written = outpost_fields_update(
+                pk, dict(serializer.validated_data), request=request
+            )
+        except IntegrityError as exc:
+            # The values that are taken are taken by other outposts.
+            serializer.instance = Outpost(pk=pk)
+            raise_unique_violation(serializer, exc)
+        if written is None:
+            return None
+        serializer.instance, serializer.diff, providers = written
+        serializer.context["providers_by_outpost"] = providers
+        return serializer
 
     def filter_queryset(self, queryset):
         # Filters, search and ordering describe lists; a single outpost is
@@ -197,16 +206,12 @@ class OutpostViewSet(ModelViewSet):
     def update(self, request: Request, *args, **kwargs) -> Response:
         partial = kwargs.pop("partial", False)
         serializer = None
-        if self._writes_unlocked(request, partial):
-            # A change to fields that no rule checks against the outpost's
-            # providers is checked against a read without the lock, and
-            # written only if the row has not changed since; if it has, it
-            # is made again under the lock.
-            serializer = update_versioned(
-                self, request, partial=partial, read=self._read_versioned
-            )
-            if serializer is None:
-                RACES.lost(self.kwargs[self.lookup_field])
+        if self._updates_fields_directly(request, partial):
+            # No rule for these fields reads the stored outpost but the
+            # embedded outpost's: they are validated on their own and written
+            # in one statement, which finds the diff against the row as it
+            # is stored when the statement locks it.
+            serializer = self._update_fields(request)
         if serializer is None:
             serializer = update_locked(
                 self, request, partial=partial, read=self._read_locked, pipelined=True
