@@ -224,11 +224,12 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5 s socket timeout by default, as long as
-            # the layer's own blocking pops; give those room to return
-            # (https://github.com/django/channels_redis/issues/422).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            # Agents are only ever told "your configuration changed", and an
+            # agent that was not connected reads its configuration when it
+            # connects: Redis publish/subscribe delivers that in one command
+            # per message, where the queue-based layer needs two to four.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     CACHES = {
