@@ -4,6 +4,7 @@ websocket, on one port."""
 import gc
 import os
 
+from channels.layers import get_channel_layer
 from channels.routing import ProtocolTypeRouter, URLRouter
 from django.core.asgi import get_asgi_application
 
@@ -35,6 +36,10 @@ application = BindEventLoop(
         }
     )
 )
+
+# The channel layer is built now rather than by the first write that tells
+# agents of a change, which would import it on the event loop.
+get_channel_layer()
 
 # Everything loaded so far (Django, the apps, their modules) lives as long as
 # the process: frozen, the collector no longer walks it on every full
