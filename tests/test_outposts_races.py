@@ -130,3 +130,30 @@ def test_a_missing_outpost_is_left_to_the_locked_path(admin_client):
         "detail": "No Outpost matches the given query.",
         "code": "not_found",
     }
+
+
+def test_a_bad_change_to_a_missing_outpost_is_a_404(admin_client):
+    missing = "00000000-0000-4000-8000-000000000000"
+
+    response = admin_client.patch(f"{URL}{missing}/", {"name": ""}, format="json")
+
+    assert response.status_code == 404
+
+
+def test_taken_names_are_refused_each_time_and_the_outpost_stays_writable(
+    admin_client, make_outpost
+):
+    make_outpost(name="taken")
+    outpost = make_outpost(name="mine")
+    url = f"{URL}{outpost.pk}/"
+
+    # Enough times for the statements to be prepared on the connection
+    # between failures.
+    for attempt in range(6):
+        accepted = admin_client.patch(url, {"name": f"mine-{attempt}"}, format="json")
+        assert accepted.status_code == 200
+        refused = admin_client.patch(url, {"name": "taken"}, format="json")
+        assert refused.status_code == 400
+        assert refused.json()["name"] == ["Outpost with this name already exists."]
+
+    assert Outpost.objects.get(pk=outpost.pk).name == "mine-5"

@@ -10,7 +10,8 @@ the row is locked only while the statement runs, as long as any single
 UPDATE would lock it, and concurrent writers of one outpost neither wait on
 each other's validation nor lose each other's changes.
 
-The outpost's providers are read in the same round trip, after the write.
+The outpost's providers, which the statement does not change, are read just
+before it, in the same round trip.
 """
 
 import json
@@ -19,8 +20,9 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Field
+from psycopg import errors
 
 from outposts.models import (
     EMBEDDED_OUTPOST_MANAGED,
@@ -36,6 +38,8 @@ from outposts.services.notify import outposts_notify
 
 # The fields this path changes, in the order their diff is built.
 FIELDS = ("name", "config", "managed", "service_connection")
+# How often a statement that PostgreSQL failed to break a deadlock is sent.
+DEADLOCK_ATTEMPTS = 3
 
 
 def _column(name: str) -> str:
@@ -45,7 +49,7 @@ def _column(name: str) -> str:
 @cache
 def _statement(changed: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
     """The statement changing the fields `changed`, and the event's fields
-    in the order of its parameters."""
+    whose values are parameters, in their order."""
     meta = Outpost._meta
     table = connection.ops.quote_name(meta.db_table)
     pk = _column("uuid")
@@ -81,16 +85,22 @@ def _statement(changed: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
     event_columns = ", ".join(
         connection.ops.quote_name(field.column) for field in event_fields
     )
-    context_column = Event._meta.get_field("context").column
+    # The event names the outpost as it is after the write, carries the diff
+    # the database found, and is dated when the row is locked: a writer that
+    # waited for another's lock is dated after it, so the audit log in date
+    # order is the order in which the changes were made.
+    written_values = {
+        "context": (
+            f"jsonb_set(%s::jsonb, '{{model,name}}', to_jsonb(new.{_column('name')}))"
+            " || jsonb_build_object('diff', diff.diff)"
+        ),
+        "created": "clock_timestamp()",
+    }
     event_values = ", ".join(
-        # The event names the outpost as it is after the write, and carries
-        # the diff the database found.
-        f"jsonb_set(%s::jsonb, '{{model,name}}', to_jsonb(new.{_column('name')})) "
-        "|| jsonb_build_object('diff', diff.diff)"
-        if field.column == context_column
-        else f"%s::{field.db_type(connection)}"
+        written_values.get(field.name, f"%s::{field.db_type(connection)}")
         for field in event_fields
     )
+    event_fields = tuple(field for field in event_fields if field.name != "created")
     sql = f"""
 WITH old AS (
     SELECT {", ".join(quoted)} FROM {table} WHERE {pk} = %s FOR UPDATE
@@ -151,19 +161,18 @@ def outpost_fields_update(
         field.get_db_prep_save(field.pre_save(event, add=True), connection)
         for field in event_fields
     ]
-    connection.ensure_connection()
-    with (
-        # In the caller's transaction a savepoint keeps a failed statement
-        # (a name that is taken) from spoiling the rest of it.
-        transaction.atomic() if connection.in_atomic_block else nullcontext(),
-        connection.cursor() as cursor,
-        connection.cursor() as provider_cursor,
-    ):
-        with connection.wrap_database_errors, connection.connection.pipeline():
-            cursor.execute(sql, params)
-            provider_cursor.execute(provider_rows_sql(single=True), [key])
-        row = cursor.fetchone()
-        providers = index_provider_rows(provider_cursor.fetchall())
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            row, providers = _run(sql, params, key)
+            break
+        except OperationalError as exc:
+            # Two renames into each other's names each wait for the other's
+            # index entry; PostgreSQL ends the wait by failing one of them,
+            # whose statement then did nothing and is sent again.
+            if attempt == DEADLOCK_ATTEMPTS or not isinstance(
+                exc.__cause__, errors.DeadlockDetected
+            ):
+                raise
     if row is None:
         return None
     fields = meta.concrete_fields
@@ -178,3 +187,21 @@ def outpost_fields_update(
     if diff:
         outposts_notify([outpost.pk])
     return outpost, diff, providers
+
+
+def _run(sql: str, params: list[Any], key) -> tuple[tuple | None, dict]:
+    connection.ensure_connection()
+    with (
+        # In the caller's transaction a savepoint keeps a failed statement
+        # (a name that is taken) from spoiling the rest of it.
+        transaction.atomic() if connection.in_atomic_block else nullcontext(),
+        connection.cursor() as cursor,
+        connection.cursor() as provider_cursor,
+    ):
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            # The providers go first: a failed write makes PostgreSQL skip
+            # what follows it in the pipeline, which psycopg would then take
+            # for prepared when it was not.
+            provider_cursor.execute(provider_rows_sql(single=True), [key])
+            cursor.execute(sql, params)
+        return cursor.fetchone(), index_provider_rows(provider_cursor.fetchall())

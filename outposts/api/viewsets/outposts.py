@@ -163,7 +163,10 @@ class OutpostViewSet(ModelViewSet):
         """The serializer of a change written by `outpost_fields_update`, or
         None if the outpost is one it leaves to the locked path."""
         serializer = self.get_serializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # Answered by the locked path, which says 404 for a missing
+            # outpost before it looks at the request.
+            return None
         pk = self._lookup_pk()
         try:
             written = outpost_fields_update(
