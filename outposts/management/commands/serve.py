@@ -48,6 +48,9 @@ class Command(BaseCommand):
             host=host,
             port=port,
             workers=workers,
+            # With several workers, new connections are shared out fairly
+            # between them (see outposts.http.balanced_accept).
+            loop="outposts.http.balanced_accept:SharedSocketLoop",
             lifespan="off",
             access_log=False,
             log_config=None,
