@@ -39,6 +39,10 @@ class SharedSocketServer:
         self._sock = sock
         self._protocol_factory = protocol_factory
         self._transports: set[asyncio.BaseTransport] = set()
+        # Accepted, and not yet handed to a transport; the event loop holds
+        # only weak references to the tasks doing that.
+        self._starting = 0
+        self._tasks: set[asyncio.Task] = set()
         self._serving = True
         self._resume: asyncio.TimerHandle | None = None
         sock.setblocking(False)
@@ -50,7 +54,7 @@ class SharedSocketServer:
 
     def open_connections(self) -> int:
         self._transports = {t for t in self._transports if not t.is_closing()}
-        return len(self._transports)
+        return len(self._transports) + self._starting
 
     def _accept(self) -> None:
         try:
@@ -65,7 +69,10 @@ class SharedSocketServer:
         conn.setblocking(False)
         if conn.family in (socket.AF_INET, socket.AF_INET6):
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._loop.create_task(self._serve(conn))
+        self._starting += 1
+        task = self._loop.create_task(self._serve(conn))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         self._pause(min(PAUSE_LIMIT, PAUSE_PER_CONNECTION * self.open_connections()))
 
     async def _serve(self, conn: socket.socket) -> None:
@@ -76,7 +83,10 @@ class SharedSocketServer:
         except OSError:
             conn.close()  # the client left before it was served
             return
-        self._transports.add(transport)
+        else:
+            self._transports.add(transport)
+        finally:
+            self._starting -= 1
 
     def _pause(self, seconds: float) -> None:
         if seconds <= 0 or not self._serving:
