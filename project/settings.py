@@ -121,10 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options["server_side_binding"] = True
     options["prepare_threshold"] = 2
     # PostgreSQL's default cost of a random page read is that of a spinning
-    # disk; with the cost of solid-state storage, a lookup by key or by row
-    # address uses the index or the address even in a small table, where a
-    # scan would otherwise read every dead row version left since the last
-    # vacuum (each update of an outpost leaves one).
+    # disk; with the cost of solid-state storage, a lookup by key uses the
+    # index even in a small table, where a scan would otherwise read every
+    # dead row version left since the last vacuum (each update of an outpost
+    # leaves one).
     options.setdefault("options", "-c random_page_cost=1.1")
     options["pool"] = {
         "min_size": 1,
