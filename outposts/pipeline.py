@@ -19,6 +19,17 @@ from django.db import transaction
 
 
 @contextmanager
+def pipelined(connection) -> Iterator[None]:
+    """The block's statements on `connection` (PostgreSQL) as one queue.
+
+    Errors surface when the queue is sent, outside any cursor; they are
+    turned into Django's exceptions here as a cursor would turn them.
+    """
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
+
+
+@contextmanager
 def atomic_pipelined(using: str | None = None) -> Iterator[None]:
     """`transaction.atomic()`, with its statements pipelined on PostgreSQL."""
     connection = transaction.get_connection(using)
@@ -33,12 +44,6 @@ def atomic_pipelined(using: str | None = None) -> Iterator[None]:
             yield
         return
     # The queue is sent before the block commits or releases its savepoint,
-    # so an error in it rolls the block back as it should. Errors surface
-    # when the queue is sent, outside any cursor; they are turned into
-    # Django's exceptions here as a cursor would turn them.
-    with (
-        transaction.atomic(using=using),
-        connection.wrap_database_errors,
-        connection.connection.pipeline(),
-    ):
+    # so an error in it rolls the block back as it should.
+    with transaction.atomic(using=using), pipelined(connection):
         yield

@@ -31,6 +31,7 @@ from outposts.models import (
     EventAction,
     Outpost,
 )
+from outposts.pipeline import pipelined
 from outposts.rows import row_values
 from outposts.selectors import ProviderRow, index_provider_rows, provider_rows_sql
 from outposts.services.events import event_build
@@ -198,7 +199,7 @@ def _run(sql: str, params: list[Any], key) -> tuple[tuple | None, dict]:
         connection.cursor() as cursor,
         connection.cursor() as provider_cursor,
     ):
-        with connection.wrap_database_errors, connection.connection.pipeline():
+        with pipelined(connection):
             # The providers go first: a failed write makes PostgreSQL skip
             # what follows it in the pipeline, which psycopg would then take
             # for prepared when it was not.

@@ -292,9 +292,7 @@ class OutpostSerializer(PrototypeFieldsMixin, serializers.ModelSerializer):
             current = self.provider_rows(instance)
             changes["_current_providers"] = {provider.pk for provider in current}
         self.diff = outpost_update(
-            instance,
-            changes=changes,
-            request=self.context.get("request"),
+            instance, changes=changes, request=self.context.get("request")
         )
         return instance
 
